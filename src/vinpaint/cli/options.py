@@ -1,0 +1,63 @@
+"""Option parsers shared by the commands."""
+
+from __future__ import annotations
+
+import click
+
+
+class FrameRange(click.ParamType):
+    """``FIRST-LAST`` (inclusive, 0-based) or a single ``N``."""
+
+    name = "FIRST-LAST"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            first, _, last = str(value).partition("-")
+            first_i = int(first)
+            last_i = int(last) if last else first_i
+        except ValueError:
+            self.fail(f"{value!r} is not a frame range like 15-25", param, ctx)
+        if first_i < 0 or last_i < first_i:
+            self.fail(f"{value!r}: need 0 <= FIRST <= LAST", param, ctx)
+        return first_i, last_i
+
+
+class IdList(click.ParamType):
+    """Comma-separated non-negative integers: ``1,3``."""
+
+    name = "IDS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        try:
+            ids = [int(part) for part in str(value).split(",") if part.strip()]
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of ids like 1,3", param, ctx)
+        if not ids or min(ids) < 0:
+            self.fail(f"{value!r}: ids must be non-negative integers", param, ctx)
+        return ids
+
+
+def parse_engine_options(pairs: tuple[str, ...]) -> dict:
+    """``("fill=telea", "max_keyframes=4")`` -> ``{"fill": "telea", "max_keyframes": 4}``."""
+    options = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        options[key.strip().replace("-", "_")] = _literal(raw.strip())
+    return options
+
+
+def _literal(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text

@@ -1,0 +1,103 @@
+"""The default engine: flow-guided propagation with keyframe synthesis for never-seen regions.
+
+Steps (after Gao et al., FGVC, ECCV 2020, and the non-learned propagation of Zhou et al.,
+ProPainter, ICCV 2023):
+
+1. optical flow between neighbouring frames, both directions (DIS by default);
+2. flow completion: the flow inside each hole is replaced by the harmonic interpolation of the flow
+   around it, so the background's motion, not the removed object's, guides the fill;
+3. bidirectional propagation of known pixels along the completed flow with a forward-backward
+   consistency check, candidates from past and future fused (:mod:`vinpaint.propagation`);
+4. pixels no frame shows: one keyframe is filled spatially and that fill is propagated to the other
+   frames like real content, so it moves with the scene instead of boiling; repeated, keyframe after
+   keyframe, until nothing is left.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..composite import dilate_mask
+from ..errors import InvalidOptionError
+from ..flow import complete_flow, estimate_flow, make_flow_estimator
+from ..propagation import propagate_bidirectional
+from ..spatial import SPATIAL_FILLERS, fill_spatial
+from . import ENGINES
+
+log = logging.getLogger(__name__)
+
+
+def completed_flows(
+    frames: np.ndarray,
+    holes: np.ndarray,
+    *,
+    flow: str = "dis",
+    flow_scale: float = 1.0,
+    flow_margin: int = 12,
+    completion_scale: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward and backward flows with the holes' flow completed from its surroundings.
+
+    ``forward[t]`` (t -> t+1) is completed inside ``holes[t]`` and ``backward[t]`` (t+1 -> t) inside
+    ``holes[t+1]``, each grown by ``flow_margin`` pixels: DIS's patches (8 px) and its variational
+    smoothing carry the removed object's motion about that far beyond its edge (measured on the
+    synthetic clip: completed-flow error 0.31 px with a 2 px margin, 0.04 px with 10 px).
+
+    Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns two ``(T-1,H,W,2)`` float32.
+    """
+    estimator = make_flow_estimator(flow)
+    forward, backward = estimate_flow(frames, scale=flow_scale, estimator=estimator)
+    grown = dilate_mask(holes, flow_margin)
+    for t in range(len(frames) - 1):
+        forward[t] = complete_flow(forward[t], grown[t], scale=completion_scale)
+        backward[t] = complete_flow(backward[t], grown[t + 1], scale=completion_scale)
+    return forward, backward
+
+
+@ENGINES.register("propagate")
+def inpaint_propagate(
+    frames: np.ndarray,
+    holes: np.ndarray,
+    *,
+    flow: str = "dis",
+    flow_scale: float = 1.0,
+    fill: str = "telea",
+    max_keyframes: int = 12,
+    completion_scale: float = 0.5,
+) -> np.ndarray:
+    """Flow-guided propagation with keyframe synthesis (the default engine).
+
+    Args:
+        flow: flow estimator name (:data:`vinpaint.flow.FLOW_ESTIMATORS`).
+        flow_scale: compute flow at this fraction of the size.
+        fill: spatial filler for never-seen pixels (:data:`vinpaint.spatial.SPATIAL_FILLERS`).
+        max_keyframes: keyframes synthesised per window before the remaining pixels are filled
+            frame by frame.
+        completion_scale: resolution of the flow completion solve.
+
+    Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
+    """
+    SPATIAL_FILLERS.get(fill)
+    if max_keyframes < 1:
+        raise InvalidOptionError(f"max_keyframes must be >= 1, got {max_keyframes}")
+    if not holes.any():
+        return frames.copy()
+    if len(frames) == 1:
+        return fill_spatial(frames[0], holes[0], method=fill)[None]
+    forward, backward = completed_flows(frames, holes, flow=flow, flow_scale=flow_scale, completion_scale=completion_scale)
+    filled, remaining = propagate_bidirectional(frames, holes, forward, backward)
+    keyframes = 0
+    while remaining.any() and keyframes < max_keyframes:
+        counts = remaining.reshape(len(frames), -1).sum(1)
+        key = int(np.argmax(counts))
+        log.debug("keyframe %d: %d never-seen pixels", key, counts[key])
+        filled[key] = fill_spatial(filled[key], remaining[key], method=fill)
+        remaining[key] = False
+        keyframes += 1
+        # the keyframe's fill is now known content: carry it to the frames that still need it
+        filled, remaining = propagate_bidirectional(filled, remaining, forward, backward)
+    for t in np.nonzero(remaining.reshape(len(frames), -1).any(1))[0]:
+        filled[t] = fill_spatial(filled[t], remaining[t], method=fill)
+    return filled

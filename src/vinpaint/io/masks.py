@@ -1,0 +1,129 @@
+"""Mask files: a folder of per-frame images, one image for every frame, or a mask video.
+
+Non-zero means "fill this".  Palette PNGs carry object ids (DAVIS style); ``ids`` picks some of them.
+A mask of another size but the same aspect ratio is resized (nearest neighbour); anything else is an
+error.  Masks stream like frames: one is decoded at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError
+from .images import IMAGE_EXTENSIONS, read_label_image
+from .readers import PyAVSource, list_images
+
+_ASPECT_TOLERANCE = 0.01
+
+
+def fit_mask(mask: np.ndarray, height: int, width: int, *, name: str = "mask") -> np.ndarray:
+    """Resize a ``(h,w)`` mask or label image to ``(height,width)`` if the aspect ratio matches.
+
+    Raises:
+        MaskMismatchError: the aspect ratios differ by more than 1 %.
+    """
+    h, w = mask.shape[:2]
+    if (h, w) == (height, width):
+        return mask
+    if abs((w / h) / (width / height) - 1) > _ASPECT_TOLERANCE:
+        raise MaskMismatchError(
+            f"{name} is {w}x{h} but the video is {width}x{height}: a different aspect ratio; "
+            "make the mask at the video's size"
+        )
+    return cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST)
+
+
+def labels_to_mask(labels: np.ndarray, ids: Iterable[int] | None) -> np.ndarray:
+    """``(H,W)`` labels -> ``(H,W)`` bool: any non-zero label, or only the labels in ``ids``."""
+    if ids is None:
+        return labels != 0
+    return np.isin(labels, np.fromiter(ids, dtype=labels.dtype))
+
+
+class MaskSource:
+    """Per-frame masks at the video's size, ``(H,W)`` bool each, streamed.
+
+    Args:
+        path: a folder of mask images, one image (used for every frame) or a mask video.
+        frame_count, height, width: the video's, to check and fit against.
+        ids: object ids to keep (palette PNGs); None keeps every non-zero id.
+    """
+
+    def __init__(self, path: str | Path, frame_count: int, height: int, width: int, *, ids: Iterable[int] | None = None):
+        self.path = Path(path)
+        self.height, self.width, self.frame_count = height, width, frame_count
+        self.ids = None if ids is None else sorted(set(int(i) for i in ids))
+        if not self.path.exists():
+            raise InputNotFoundError(f"mask not found: {self.path}")
+        self._video: PyAVSource | None = None
+        self._files: list[Path] = []
+        if self.path.is_dir():
+            self._files = list_images(self.path)
+            others = [p.name for p in self.path.iterdir() if p.is_file() and p.suffix.lower() not in IMAGE_EXTENSIONS
+                      and not p.name.startswith(".")]
+            if others:
+                raise UnreadableInputError(
+                    f"mask folder {self.path} holds files that are not images ({', '.join(sorted(others)[:3])}); "
+                    "keep only the mask images there"
+                )
+            if not self._files:
+                raise UnreadableInputError(f"mask folder {self.path} holds no images")
+            count = len(self._files)
+        elif self.path.suffix.lower() in IMAGE_EXTENSIONS:
+            self._files = [self.path]
+            count = 1
+        else:
+            self._video = PyAVSource(self.path)
+            count = self._video.info.frame_count
+        if count not in (1, frame_count):
+            raise MaskMismatchError(
+                f"the mask has {count} frames, the video has {frame_count} frames; give one mask per frame, "
+                "or a single mask for all of them"
+            )
+        self.static = count == 1
+        if self.ids is not None:
+            self._check_ids()
+
+    def _check_ids(self) -> None:
+        seen: set[int] = set()
+        for labels in self._labels():
+            seen.update(np.unique(labels).tolist())
+        missing = [i for i in self.ids if i not in seen]
+        if missing:
+            present = sorted(seen - {0})
+            raise MaskMismatchError(f"object id(s) {missing} appear in no mask of {self.path}; ids present: {present}")
+
+    def _labels(self) -> Iterator[np.ndarray]:
+        if self._video is not None:
+            for image in self._video.images():
+                yield (image.max(axis=2) >= 128).astype(np.int32)  # lossy video: threshold at mid-grey
+        else:
+            for file in self._files:
+                yield read_label_image(file)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self.static:
+            mask = self._fit(next(self._labels()), self.path.name)
+            for _ in range(self.frame_count):
+                yield mask
+            return
+        names = (f.name for f in self._files) if self._files else (f"frame {i}" for i in range(self.frame_count))
+        for labels, name in zip(self._labels(), names):
+            yield self._fit(labels, name)
+
+    def _fit(self, labels: np.ndarray, name: str) -> np.ndarray:
+        mask = labels_to_mask(labels, self.ids)
+        return fit_mask(mask.astype(np.uint8), self.height, self.width, name=f"mask {name}") > 0
+
+    def read_all(self) -> np.ndarray:
+        """All masks as ``(T,H,W)`` bool (short clips only)."""
+        return np.stack(list(self))
+
+
+def open_masks(path: str | Path, frame_count: int, height: int, width: int, *, ids: Iterable[int] | None = None) -> MaskSource:
+    """Open a mask folder, image or video for a video of ``frame_count`` frames of ``width`` x ``height``."""
+    return MaskSource(path, frame_count, height, width, ids=ids)

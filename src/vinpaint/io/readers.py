@@ -1,0 +1,197 @@
+"""Video readers: a container through PyAV (FFmpeg) or a folder of images.
+
+Readers stream: iterating a :class:`VideoSource` decodes one frame at a time, so a long video never
+sits in memory.  Each yields :class:`Frame` (the image in the package convention, ``(H,W,3)`` uint8
+RGB in display orientation, plus its timestamp); conversion from the codec's pixel format (8- or
+10-bit YUV, RGB, palette...) and rotation metadata happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputNotFoundError, InvalidOptionError, UnreadableInputError
+from ..registry import Registry
+from .images import IMAGE_EXTENSIONS, read_image
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FOLDER_FPS = Fraction(25)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: ``image`` ``(H,W,3)`` uint8 RGB and ``pts`` in ``time_base`` units."""
+
+    image: np.ndarray
+    pts: int
+
+
+@dataclass
+class VideoInfo:
+    """What a writer needs to reproduce the source's timing and audio.
+
+    ``frame_count`` is exact (counted from the container's packets when its header does not say).
+    """
+
+    path: Path
+    width: int
+    height: int
+    frame_count: int
+    fps: Fraction
+    time_base: Fraction
+    audio_streams: int = 0
+    kind: str = "video"
+    extra: dict = field(default_factory=dict)
+
+
+class VideoSource:
+    """Base class of readers: ``info`` plus iteration over :class:`Frame`."""
+
+    info: VideoInfo
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def images(self) -> Iterator[np.ndarray]:
+        """Iterate the ``(H,W,3)`` uint8 RGB images alone."""
+        for frame in self:
+            yield frame.image
+
+    def read_all(self) -> np.ndarray:
+        """Decode everything into ``(T,H,W,3)`` uint8 (short clips only)."""
+        return np.stack(list(self.images()))
+
+
+READERS: Registry[type[VideoSource]] = Registry("reader")
+
+
+def natural_key(path: Path) -> list:
+    """Sort key for ``frame2.png`` before ``frame10.png``."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files of ``folder`` in natural order (hidden files skipped)."""
+    return sorted(
+        (p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")),
+        key=natural_key,
+    )
+
+
+@READERS.register("folder")
+class FolderSource(VideoSource):
+    """A folder of images (png, jpg, tif, bmp, webp), one a frame, in natural sort order."""
+
+    def __init__(self, path: str | Path, *, fps: float | Fraction | None = None) -> None:
+        self.path = Path(path)
+        self.files = list_images(self.path)
+        if not self.files:
+            raise UnreadableInputError(f"{self.path} holds no images ({', '.join(sorted(IMAGE_EXTENSIONS))})")
+        first = read_image(self.files[0])
+        rate = Fraction(fps).limit_denominator(1001000) if fps else DEFAULT_FOLDER_FPS
+        if rate <= 0:
+            raise InvalidOptionError(f"fps must be positive, got {fps}")
+        self.info = VideoInfo(self.path, first.shape[1], first.shape[0], len(self.files), rate, 1 / rate, kind="folder")
+
+    def __iter__(self) -> Iterator[Frame]:
+        h, w = self.info.height, self.info.width
+        for index, file in enumerate(self.files):
+            image = read_image(file)
+            if image.shape[:2] != (h, w):
+                raise UnreadableInputError(
+                    f"{file.name} is {image.shape[1]}x{image.shape[0]}, the first frame is {w}x{h}; "
+                    "all frames of a folder must have one size"
+                )
+            yield Frame(image, index)
+
+
+@READERS.register("video")
+class PyAVSource(VideoSource):
+    """Any container and codec FFmpeg decodes (mp4, mov, mkv, avi, webm...), through PyAV."""
+
+    def __init__(self, path: str | Path) -> None:
+        import av
+
+        self.path = Path(path)
+        try:
+            with av.open(str(self.path)) as container:
+                if not container.streams.video:
+                    raise UnreadableInputError(f"{self.path} has no video stream")
+                stream = container.streams.video[0]
+                count = stream.frames or 0
+                time_base = stream.time_base or Fraction(1, 90000)
+                fps = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+                audio = len(container.streams.audio)
+                first = next(container.decode(stream), None)
+                if first is None:
+                    raise UnreadableInputError(f"{self.path} has a video stream with no frames")
+                rotation = int(getattr(first, "rotation", 0) or 0)
+                width, height = first.width, first.height
+        except av.FFmpegError as error:
+            raise UnreadableInputError(f"cannot read {self.path} as a video: {error}") from None
+        if rotation % 180:
+            width, height = height, width
+        if count <= 0:
+            count = self._count_frames()
+        self.rotation = rotation
+        self.info = VideoInfo(self.path, width, height, count, Fraction(fps), Fraction(time_base), audio)
+
+    def _count_frames(self) -> int:
+        import av
+
+        with av.open(str(self.path)) as container:
+            stream = container.streams.video[0]
+            return sum(1 for packet in container.demux(stream) if packet.size)
+
+    def __iter__(self) -> Iterator[Frame]:
+        import av
+
+        try:
+            with av.open(str(self.path)) as container:
+                stream = container.streams.video[0]
+                stream.thread_type = "AUTO"
+                last_pts = None
+                for index, frame in enumerate(container.decode(stream)):
+                    image = frame.to_ndarray(format="rgb24")
+                    image = _apply_rotation(image, self.rotation)
+                    pts = frame.pts if frame.pts is not None else (index if last_pts is None else last_pts + 1)
+                    if last_pts is not None and pts <= last_pts:
+                        pts = last_pts + 1  # broken timestamps: keep them strictly increasing
+                    last_pts = pts
+                    yield Frame(image, pts)
+        except av.FFmpegError as error:
+            raise UnreadableInputError(f"decoding {self.path} failed: {error}") from None
+
+
+def _apply_rotation(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a decoded image upright; ``rotation`` is the display matrix angle (degrees, counter-clockwise)."""
+    turns = (rotation // 90) % 4
+    return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
+
+
+def open_video(path: str | Path, *, fps: float | None = None) -> VideoSource:
+    """Open a video file or a folder of frames for streaming.
+
+    Args:
+        path: a container FFmpeg reads, or a folder of images.
+        fps: frame rate for a folder of frames (default 25); ignored for containers, whose own
+            timestamps are kept.
+
+    Raises:
+        InputNotFoundError: ``path`` does not exist.
+        UnreadableInputError: not a video, no video stream, or no frames.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"input not found: {path}")
+    if path.is_dir():
+        return FolderSource(path, fps=fps)
+    return PyAVSource(path)

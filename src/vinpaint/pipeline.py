@@ -1,0 +1,266 @@
+"""Removal as a stream: bounded memory whatever the video's length.
+
+Frames are processed in overlapping temporal windows.  Each window holds ``context`` already-final
+output frames before it (with an empty hole, so the engine copies from them and the fill continues
+seamlessly across windows), ``window`` frames to produce, and ``context`` frames of look-ahead (read,
+used as sources, produced by the next window).  Memory is therefore set by ``window + 2 * context``
+frames, not by the video's length.
+
+:func:`remove` works on arrays, :func:`remove_file` on files; both go through :func:`remove_stream`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .arrays import check_frames, check_masks
+from .composite import BLEND_MODES, composite, dilate_mask, poisson_blend
+from .engines import ENGINES
+from .errors import InvalidOptionError, MaskMismatchError
+from .io import EncodeOptions, check_output, open_masks, open_video, open_writer
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class RemoveOptions:
+    """How to fill.  Defaults are the measured best; see the README's benchmark tables.
+
+    Attributes:
+        engine: a name in :data:`vinpaint.engines.ENGINES`.
+        dilate: grow the mask by this many pixels before filling (covers halos and blur).
+        feather: soften the composite edge over this many pixels, inside the mask.
+        blend: ``"none"`` or ``"poisson"`` (gradient-domain blending at the hole boundary).
+        window: frames produced per temporal window.
+        context: final frames kept before, and frames read ahead after, each window.
+        frame_range: ``(first, last)`` inclusive: fill only these frames, the others are copied.
+        engine_options: keyword options of the engine (``flow``, ``fill``...).
+    """
+
+    engine: str = "propagate"
+    dilate: int = 4
+    feather: float = 0.0
+    blend: str = "none"
+    window: int = 40
+    context: int = 8
+    frame_range: tuple[int, int] | None = None
+    engine_options: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        engine = ENGINES.get(self.engine)
+        if self.dilate < 0:
+            raise InvalidOptionError(f"dilate must be >= 0 pixels, got {self.dilate}")
+        if self.feather < 0:
+            raise InvalidOptionError(f"feather must be >= 0 pixels, got {self.feather}")
+        if self.blend not in BLEND_MODES:
+            raise InvalidOptionError(f"unknown blend {self.blend!r}; choose one of: {', '.join(BLEND_MODES)}")
+        if self.window < 1 or self.context < 0:
+            raise InvalidOptionError(f"window must be >= 1 and context >= 0, got {self.window} and {self.context}")
+        if self.frame_range is not None:
+            first, last = self.frame_range
+            if first < 0 or last < first:
+                raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
+        accepted = {name for name, p in inspect.signature(engine).parameters.items() if p.kind == p.KEYWORD_ONLY}
+        unknown = sorted(set(self.engine_options) - accepted)
+        if unknown:
+            raise InvalidOptionError(
+                f"engine {self.engine!r} has no option(s) {', '.join(unknown)}; its options: {', '.join(sorted(accepted))}"
+            )
+
+
+def remove_stream(
+    frames: Iterable[np.ndarray],
+    masks: Iterable[np.ndarray],
+    options: RemoveOptions | None = None,
+    *,
+    total: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[np.ndarray]:
+    """Fill the masked region of a stream of frames, one window at a time.
+
+    Shape:
+        frames: iterable of ``(H,W,3)`` uint8 RGB.  masks: iterable of ``(H,W)`` bool, same length.
+        yields: ``(H,W,3)`` uint8, in order; outside the dilated mask identical to the input.
+    """
+    options = options or RemoveOptions()
+    engine = ENGINES.get(options.engine)
+    pairs = _strict_zip(frames, masks)
+    pending: deque[tuple[np.ndarray, np.ndarray]] = deque()  # read, not yet produced
+    finished: deque[np.ndarray] = deque(maxlen=options.context)  # produced, kept as context
+    produced = 0
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < options.window + options.context:
+            item = next(pairs, None)
+            if item is None:
+                exhausted = True
+                break
+            index = produced + len(pending)
+            frame, mask = item
+            if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
+                mask = np.zeros(frame.shape[:2], bool)
+            pending.append((frame, dilate_mask(mask, options.dilate)))
+        if not pending:
+            return
+        count = len(pending) if exhausted else options.window
+        outputs = _fill_window(engine, options, list(finished), list(pending), count)
+        for out in outputs:
+            pending.popleft()
+            finished.append(out)
+            produced += 1
+            if progress:
+                progress(produced, total)
+            yield out
+
+
+def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pending: list, count: int) -> list[np.ndarray]:
+    originals = [frame for frame, _ in pending]
+    holes = [hole for _, hole in pending]
+    if not any(hole.any() for hole in holes[:count]):
+        return originals[:count]
+    frames = np.stack(context + originals)
+    window_holes = np.stack([np.zeros(frames.shape[1:3], bool)] * len(context) + holes)
+    filled = engine(frames, window_holes, **options.engine_options)[len(context):]
+    outputs = []
+    for original, result, hole in zip(originals[:count], filled[:count], holes[:count]):
+        if options.blend == "poisson":
+            result = poisson_blend(original, result, hole)
+        outputs.append(composite(original, result, hole, feather=options.feather))
+    return outputs
+
+
+def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    frame_iter, mask_iter = iter(frames), iter(masks)
+    count = 0
+    shape = None
+    for frame in frame_iter:
+        mask = next(mask_iter, None)
+        if mask is None:
+            raise MaskMismatchError(f"the masks ran out after {count} frames, but the video has more frames")
+        if shape is None:
+            shape = frame.shape
+            if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+                raise MaskMismatchError(f"frames must be (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
+        if mask.shape != shape[:2]:
+            raise MaskMismatchError(f"mask {count} is {mask.shape[1]}x{mask.shape[0]}, frame is {shape[1]}x{shape[0]}")
+        count += 1
+        yield frame, np.asarray(mask, dtype=bool)
+    if next(mask_iter, None) is not None:
+        raise MaskMismatchError(f"the video has {count} frames but there are more masks than that")
+
+
+def remove(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None = None, **kwargs) -> np.ndarray:
+    """Remove the masked region of a clip held in memory.
+
+    Shape:
+        frames: ``(T,H,W,3)`` uint8 RGB.  masks: ``(T,H,W)`` (or one ``(H,W)``), non-zero = fill.
+        returns: ``(T,H,W,3)`` uint8.
+
+    Options are a :class:`RemoveOptions` or its fields as keywords (``engine="perframe"``).
+
+    Example::
+
+        import vinpaint
+        clean = vinpaint.remove(frames, masks, dilate=4)
+    """
+    options = _options(options, kwargs)
+    frames = check_frames(frames)
+    masks = check_masks(masks, frames.shape)
+    return np.stack(list(remove_stream(frames, masks, options, total=len(frames))))
+
+
+def remove_file(
+    input_path: str | Path,
+    mask_path: str | Path,
+    output_path: str | Path,
+    options: RemoveOptions | None = None,
+    *,
+    encode: EncodeOptions | None = None,
+    mask_ids: Iterable[int] | None = None,
+    fps: float | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    **kwargs,
+) -> Path:
+    """Remove the masked region of a video file (or frame folder) and write the result.
+
+    The output keeps the input's frame count, timestamps and audio; its extension picks the codec
+    (see :data:`vinpaint.io.EXTENSIONS`; a folder gets PNG frames).  Nothing is written unless the
+    whole run succeeds.
+
+    Returns: the output path.
+    """
+    options = _options(options, kwargs)
+    source = open_video(input_path, fps=fps)
+    output = check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
+    info = source.info
+    masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
+    timestamps: deque[int] = deque()
+
+    def images() -> Iterator[np.ndarray]:
+        for frame in source:
+            timestamps.append(frame.pts)
+            yield frame.image
+
+    audio = info.path if info.kind == "video" else None
+    with open_writer(output, info, options=encode, audio_source=audio) as writer:
+        for image in remove_stream(_prefetch(images()), masks, options, total=info.frame_count, progress=progress):
+            writer.write(image, timestamps.popleft())
+    return output
+
+
+def _options(options: RemoveOptions | None, overrides: dict) -> RemoveOptions:
+    if options is not None and overrides:
+        raise InvalidOptionError("pass either a RemoveOptions or keyword options, not both")
+    if options is not None:
+        return options
+    try:
+        return RemoveOptions(**overrides)
+    except TypeError as error:
+        raise InvalidOptionError(f"{error}; valid options: {', '.join(RemoveOptions.__dataclass_fields__)}") from None
+
+
+def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:
+    """Run ``iterable`` on a thread ahead of its consumer (decoding overlaps the fill)."""
+    items: queue.Queue = queue.Queue(maxsize=size)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in iterable:
+                while not stop.is_set():
+                    try:
+                        items.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put(done)
+        except BaseException as error:  # noqa: BLE001 - re-raised in the consumer's thread
+            items.put(error)
+
+    thread = threading.Thread(target=produce, name="vinpaint-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()

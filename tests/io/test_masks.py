@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from vinpaint.errors import MaskMismatchError, UnreadableInputError
+from vinpaint.io import open_masks, write_png
+
+
+def save_palette(path, labels):
+    image = Image.fromarray(labels.astype(np.uint8), mode="P")
+    image.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] + [0] * 756)
+    image.save(path)
+
+
+def test_palette_ids_select_objects(tmp_path):
+    labels = np.zeros((8, 10), np.uint8)
+    labels[1:3, 1:3], labels[5:7, 5:7] = 1, 3
+    save_palette(tmp_path / "m.png", labels)
+    assert open_masks(tmp_path / "m.png", 2, 8, 10).read_all()[0].sum() == 8
+    only_three = open_masks(tmp_path / "m.png", 2, 8, 10, ids=[3]).read_all()
+    assert only_three.shape == (2, 8, 10) and only_three[1].sum() == 4 and only_three[1, 5, 5]
+
+
+def test_unknown_id_is_an_error_listing_the_ids_present(tmp_path):
+    save_palette(tmp_path / "m.png", np.eye(8, 10, dtype=np.uint8) * 2)
+    with pytest.raises(MaskMismatchError, match=r"\[7\].*\[2\]"):
+        open_masks(tmp_path / "m.png", 1, 8, 10, ids=[7])
+
+
+def test_rgba_masks_use_the_alpha_channel(tmp_path):
+    rgba = np.zeros((8, 10, 4), np.uint8)
+    rgba[..., :3] = 255  # white everywhere, but transparent
+    rgba[2:4, 2:4, 3] = 255
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "m.png")
+    assert open_masks(tmp_path / "m.png", 1, 8, 10).read_all()[0].sum() == 4
+
+
+def test_mask_of_another_size_with_the_same_aspect_is_resized(tmp_path):
+    small = np.zeros((4, 5), bool)
+    small[1, 1] = True
+    write_png(tmp_path / "m.png", small)
+    mask = open_masks(tmp_path / "m.png", 1, 8, 10).read_all()[0]
+    assert mask.shape == (8, 10) and mask[2:4, 2:4].all() and mask.sum() == 4
+
+
+def test_mask_with_another_aspect_ratio_is_an_error(tmp_path):
+    write_png(tmp_path / "m.png", np.zeros((8, 8), bool))
+    with pytest.raises(MaskMismatchError, match="aspect"):
+        open_masks(tmp_path / "m.png", 1, 8, 10).read_all()
+
+
+def test_mask_count_must_match_the_frame_count(tmp_path):
+    for index in range(3):
+        write_png(tmp_path / f"{index}.png", np.zeros((8, 10), bool))
+    with pytest.raises(MaskMismatchError, match="3 frames, the video has 5"):
+        open_masks(tmp_path, 5, 8, 10)
+
+
+def test_mask_folder_with_other_files_is_an_error(tmp_path):
+    write_png(tmp_path / "0.png", np.zeros((8, 10), bool))
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(UnreadableInputError, match="notes.txt"):
+        open_masks(tmp_path, 1, 8, 10)
+
+
+def test_jpeg_masks_are_thresholded_not_taken_as_non_zero(tmp_path):
+    mask = np.zeros((16, 16, 3), np.uint8)
+    mask[4:12, 4:12] = 255
+    Image.fromarray(mask).save(tmp_path / "m.jpg", quality=60)
+    read = open_masks(tmp_path / "m.jpg", 1, 16, 16).read_all()[0]
+    assert abs(int(read.sum()) - 64) <= 8

@@ -69,7 +69,7 @@ def poisson_blend(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, *,
     region = hole[y0:y1, x0:x1]
     boundary = original[y0:y1, x0:x1].astype(np.float64)
     guidance = filled[y0:y1, x0:x1].astype(np.float64)
-    solved = solve_poisson(boundary, region, guidance)
+    solved = solve_poisson(boundary, region, guidance, guide_across_boundary=False)
     out = original.copy()
     out[y0:y1, x0:x1][region] = np.clip(np.rint(solved[region]), 0, 255).astype(np.uint8)
     return out

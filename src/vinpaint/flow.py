@@ -15,8 +15,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from .arrays import check_flow, to_gray
-from .errors import InvalidOptionError, MissingDependencyError
+from .arrays import to_gray
+from .errors import InvalidArrayError, InvalidOptionError, MissingDependencyError
 from .poisson import solve_poisson
 from .registry import Registry
 
@@ -75,14 +75,15 @@ def make_flow_estimator(method: str = "dis") -> FlowFn:
 
 
 def resize_flow(flow: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
-    """Resample a flow field to ``hw = (H, W)``, scaling the vectors with the image."""
+    """Resample a flow field ``(H,W,2)`` (or several stacked, ``(H,W,2k)``) to ``hw = (H, W)``,
+    scaling the vectors with the image."""
     h, w = hw
     if flow.shape[:2] == (h, w):
         return flow
     sy, sx = h / flow.shape[0], w / flow.shape[1]
-    out = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
-    out[..., 0] *= sx
-    out[..., 1] *= sy
+    out = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w, -1)
+    out[..., 0::2] *= sx
+    out[..., 1::2] *= sy
     return out
 
 
@@ -124,9 +125,12 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, *, scale: float = 0.5) -> 
     al. ECCV 2020).  Solved at ``scale`` of the resolution (flow is smooth, the solve is the cost).
 
     Shape:
-        flow: ``(H,W,2)`` float32.  hole: ``(H,W)`` bool.  returns: ``(H,W,2)`` float32.
+        flow: ``(H,W,2)`` float32, or several flows stacked ``(H,W,2k)`` sharing one hole (one
+        factorisation serves them all).  hole: ``(H,W)`` bool.  returns: like ``flow``.
     """
-    flow = check_flow(flow)
+    flow = np.ascontiguousarray(flow, dtype=np.float32)
+    if flow.ndim != 3 or flow.shape[2] % 2:
+        raise InvalidArrayError(f"flow must have shape (H, W, 2) or (H, W, 2k), got {flow.shape}")
     if not hole.any():
         return flow
     if hole.all():
@@ -136,8 +140,7 @@ def complete_flow(flow: np.ndarray, hole: np.ndarray, *, scale: float = 0.5) -> 
         sw, sh = max(8, round(w * scale)), max(8, round(h * scale))
         small_hole = cv2.resize(hole.astype(np.uint8), (sw, sh), interpolation=cv2.INTER_AREA) > 0
         small_flow = resize_flow(flow, (sh, sw))
-        solved = solve_poisson(small_flow, small_hole).astype(np.float32)
-        filled = resize_flow(solved, (h, w))
+        filled = resize_flow(solve_poisson(small_flow, small_hole).astype(np.float32), (h, w))
     else:
         filled = solve_poisson(flow, hole).astype(np.float32)
     out = flow.copy()
@@ -168,11 +171,12 @@ def consistency(forward: np.ndarray, backward: np.ndarray, *, alpha: float = 0.0
         forward: ``(H,W,2)`` a->b.  backward: ``(H,W,2)`` b->a.  returns: ``(H,W)`` bool, on a's grid.
     """
     back_at_target = warp(backward, forward)
-    total = forward + back_at_target
-    lhs = (total**2).sum(-1)
-    rhs = alpha * ((forward**2).sum(-1) + (back_at_target**2).sum(-1)) + beta
-    inside = _lands_inside(forward)
-    return (lhs < rhs) & inside
+    sum_x = forward[..., 0] + back_at_target[..., 0]
+    sum_y = forward[..., 1] + back_at_target[..., 1]
+    lhs = sum_x * sum_x + sum_y * sum_y
+    forward_sq = forward[..., 0] ** 2 + forward[..., 1] ** 2
+    back_sq = back_at_target[..., 0] ** 2 + back_at_target[..., 1] ** 2
+    return (lhs < alpha * (forward_sq + back_sq) + beta) & _lands_inside(forward)
 
 
 def motion_boundaries(flow: np.ndarray, *, alpha: float = 0.01, beta: float = 0.002) -> np.ndarray:
@@ -188,6 +192,6 @@ def motion_boundaries(flow: np.ndarray, *, alpha: float = 0.01, beta: float = 0.
 
 def _lands_inside(flow: np.ndarray) -> np.ndarray:
     h, w = flow.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w]
-    tx, ty = xs + flow[..., 0], ys + flow[..., 1]
+    tx = flow[..., 0] + np.arange(w, dtype=np.float32)[None, :]
+    ty = flow[..., 1] + np.arange(h, dtype=np.float32)[:, None]
     return (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)

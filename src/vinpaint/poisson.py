@@ -22,7 +22,9 @@ import scipy.sparse.linalg as spla
 _OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
-def solve_poisson(values: np.ndarray, region: np.ndarray, guidance: np.ndarray | None = None) -> np.ndarray:
+def solve_poisson(
+    values: np.ndarray, region: np.ndarray, guidance: np.ndarray | None = None, *, guide_across_boundary: bool = True
+) -> np.ndarray:
     """Solve ``Δu = Δg`` in ``region`` with ``u = values`` on its boundary.
 
     Shape:
@@ -30,6 +32,9 @@ def solve_poisson(values: np.ndarray, region: np.ndarray, guidance: np.ndarray |
         region: ``(H,W)`` bool, True = unknown.
         guidance: same shape as ``values`` or None; its 5-point Laplacian is the source term
             (None = 0, the Laplace equation: harmonic interpolation).
+        guide_across_boundary: also use the guidance's differences between a region pixel and its
+            outside neighbours (Pérez's seamless cloning, where ``g`` is a separate source image).
+            False when ``g`` is the composite itself: its step at the boundary is the seam to remove.
         returns: float64 array shaped like ``values``; equal to ``values`` outside ``region``.
     """
     values = np.asarray(values, dtype=np.float64)
@@ -63,7 +68,10 @@ def solve_poisson(values: np.ndarray, region: np.ndarray, guidance: np.ndarray |
         known = ~unknown
         rhs[p[known]] += values[qy[known], qx[known]]
         if guidance is not None:
-            rhs[p] += guidance[ys[p], xs[p]] - guidance[qy, qx]
+            difference = guidance[ys[p], xs[p]] - guidance[qy, qx]
+            if not guide_across_boundary:
+                difference[known] = 0
+            rhs[p] += difference
     off_r = np.concatenate(off_rows)
     off_c = np.concatenate(off_cols)
     matrix = sp.csc_matrix(

@@ -22,7 +22,7 @@ import numpy as np
 
 from .flow import consistency
 
-_DISAGREE = 24.0  # mean absolute RGB difference above which two candidates are not averaged
+_DISAGREE = 64.0  # mean absolute RGB difference above which two candidates are not averaged
 
 
 @dataclass
@@ -37,103 +37,110 @@ class Candidates:
     distance: np.ndarray
 
 
-def sample_bilinear(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """Bilinear samples of ``image (H,W,C)`` at float positions ``xs, ys (N,)``; returns ``(N,C)`` float32."""
-    h, w = image.shape[:2]
-    xs = np.clip(xs, 0, w - 1)
-    ys = np.clip(ys, 0, h - 1)
-    x0 = np.minimum(np.floor(xs).astype(np.int32), w - 2 if w > 1 else 0)
-    y0 = np.minimum(np.floor(ys).astype(np.int32), h - 2 if h > 1 else 0)
-    x1 = np.minimum(x0 + 1, w - 1)
-    y1 = np.minimum(y0 + 1, h - 1)
-    fx = (xs - x0).astype(np.float32)[:, None]
-    fy = (ys - y0).astype(np.float32)[:, None]
-    img = image.astype(np.float32, copy=False)
-    top = img[y0, x0] * (1 - fx) + img[y0, x1] * fx
-    bottom = img[y1, x0] * (1 - fx) + img[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
+def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: bool = False) -> np.ndarray:
+    """Samples of ``image (H,W,C)`` at float positions ``xs, ys (N,)``, bilinear or bicubic; ``(N,C)`` float32."""
+    map_x = np.ascontiguousarray(xs, dtype=np.float32).reshape(-1, 1)
+    map_y = np.ascontiguousarray(ys, dtype=np.float32).reshape(-1, 1)
+    interpolation = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
+    out = cv2.remap(image.astype(np.float32, copy=False), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(len(map_x), -1)
 
 
-def _trace(frames, holes, flows_to_prev, flows_from_prev, order) -> list[Candidates]:
-    """One direction of propagation.
+@dataclass
+class FlowPairs:
+    """Completed flows of a window and their forward-backward consistency, computed once.
 
-    ``order`` lists frame indices in processing order; for frame ``order[i]`` the previous one is
-    ``order[i-1]``.  ``flows_to_prev[i]`` maps frame ``order[i]`` to ``order[i-1]`` and
-    ``flows_from_prev[i]`` the reverse (both completed inside the holes).
+    Shape: ``forward``, ``backward`` ``(T-1,H,W,2)`` float32 (t -> t+1 and t+1 -> t);
+    ``forward_ok[t]`` ``(H,W)`` bool on frame t's grid, ``backward_ok[t]`` on frame t+1's grid.
     """
+
+    forward: np.ndarray
+    backward: np.ndarray
+    forward_ok: np.ndarray
+    backward_ok: np.ndarray
+
+    @classmethod
+    def from_flows(cls, forward: np.ndarray, backward: np.ndarray) -> FlowPairs:
+        forward_ok = np.stack([consistency(f, b) for f, b in zip(forward, backward)]) if len(forward) else np.zeros((0, 1, 1), bool)
+        backward_ok = np.stack([consistency(b, f) for f, b in zip(forward, backward)]) if len(forward) else forward_ok
+        return cls(forward, backward, forward_ok, backward_ok)
+
+
+def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past: bool, cubic: bool) -> list[Candidates]:
+    """One direction of propagation: sources in the past (``from_past``) or in the future."""
     t_count, h, w = holes.shape
+    order = range(t_count) if from_past else range(t_count - 1, -1, -1)
     kernel = np.ones((3, 3), np.uint8)
-    result: list[Candidates | None] = [None] * t_count
-    prev_src = prev_x = prev_y = None
-    for i, t in enumerate(order):
+    result: list[Candidates] = [Candidates(np.zeros((0, 3), np.float32), np.zeros(0, np.int32))] * t_count
+    state = None  # (source frame, x, y) maps of the previous frame's hole pixels
+    previous = None
+    for t in order:
         ys, xs = np.nonzero(holes[t])
         n = len(ys)
+        if n == 0:
+            state, previous = None, t
+            continue
         src = np.full(n, -1, np.int32)
         px = np.zeros(n, np.float32)
         py = np.zeros(n, np.float32)
-        if i > 0 and n:
-            p = order[i - 1]
-            to_prev = flows_to_prev[i]
+        if previous is not None:
+            p = previous
+            # flow from t to its neighbour p, and whether it is consistent with the flow back
+            to_prev, ok_map = (flows.backward[t - 1], flows.backward_ok[t - 1]) if from_past else (flows.forward[t], flows.forward_ok[t])
             qx = xs + to_prev[ys, xs, 0]
             qy = ys + to_prev[ys, xs, 1]
-            ok = consistency(to_prev, flows_from_prev[i])[ys, xs]
+            ok = ok_map[ys, xs]
             qi_x = np.clip(np.rint(qx).astype(np.int32), 0, w - 1)
             qi_y = np.clip(np.rint(qy).astype(np.int32), 0, h - 1)
             hole_prev = holes[p]
-            near_hole = cv2.dilate(hole_prev.astype(np.uint8), kernel) > 0
-            lands_known = ok & ~hole_prev[qi_y, qi_x]
+            lands_in_hole = hole_prev[qi_y, qi_x]
+            lands_known = ok & ~lands_in_hole
             # next to the hole, bilinear sampling would blend in hole colour: take the pixel itself
+            near_hole = cv2.dilate(hole_prev.astype(np.uint8), kernel) > 0
             exact = lands_known & ~near_hole[qi_y, qi_x]
             snapped = lands_known & ~exact
             src[lands_known] = p
             px[exact], py[exact] = qx[exact], qy[exact]
             px[snapped], py[snapped] = qi_x[snapped], qi_y[snapped]
-            chained = ok & hole_prev[qi_y, qi_x]
-            if chained.any():
-                prev_at = prev_src[qi_y[chained], qi_x[chained]]
-                has = prev_at >= 0
-                idx = np.nonzero(chained)[0][has]
-                src[idx] = prev_at[has]
-                cy, cx = qi_y[chained][has], qi_x[chained][has]
-                px[idx] = prev_x[cy, cx] + (qx[idx] - cx)
-                py[idx] = prev_y[cy, cx] + (qy[idx] - cy)
+            chained = np.nonzero(ok & lands_in_hole)[0]
+            if len(chained) and state is not None:
+                state_src, state_x, state_y = state
+                cy, cx = qi_y[chained], qi_x[chained]
+                has = state_src[cy, cx] >= 0
+                idx, cy, cx = chained[has], cy[has], cx[has]
+                src[idx] = state_src[cy, cx]
+                px[idx] = state_x[cy, cx] + (qx[idx] - cx)
+                py[idx] = state_y[cy, cx] + (qy[idx] - cy)
         colour = np.zeros((n, 3), np.float32)
         for s in np.unique(src[src >= 0]):
             sel = src == s
-            colour[sel] = sample_bilinear(frames[s], px[sel], py[sel])
-        distance = np.where(src >= 0, np.abs(src - t), 0).astype(np.int32)
-        result[t] = Candidates(colour, distance)
-        prev_src = np.full((h, w), -1, np.int32)
-        prev_x = np.zeros((h, w), np.float32)
-        prev_y = np.zeros((h, w), np.float32)
-        prev_src[ys, xs], prev_x[ys, xs], prev_y[ys, xs] = src, px, py
-    return result  # type: ignore[return-value]
+            colour[sel] = sample_points(frames[s], px[sel], py[sel], cubic=cubic)
+        result[t] = Candidates(colour, np.where(src >= 0, np.abs(src - t), 0).astype(np.int32))
+        state_src = np.full((h, w), -1, np.int32)
+        state_x = np.zeros((h, w), np.float32)
+        state_y = np.zeros((h, w), np.float32)
+        state_src[ys, xs], state_x[ys, xs], state_y[ys, xs] = src, px, py
+        state, previous = (state_src, state_x, state_y), t
+    return result
 
 
 def propagate_bidirectional(
-    frames: np.ndarray, holes: np.ndarray, forward: np.ndarray, backward: np.ndarray
+    frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fill hole pixels from the nearest frames where the completed flow sees them.
 
     Shape:
         frames: ``(T,H,W,3)`` uint8.  holes: ``(T,H,W)`` bool.
-        forward: ``(T-1,H,W,2)`` float32, frame t -> t+1, completed inside ``holes[t]``.
-        backward: ``(T-1,H,W,2)`` float32, frame t+1 -> t, completed inside ``holes[t+1]``.
+        flows: :class:`FlowPairs` of the window, completed inside the holes.
+        cubic: sample sources bicubically (sharper) instead of bilinearly.
         returns: ``(filled, remaining)``: ``(T,H,W,3)`` uint8 with every reachable hole pixel
         filled, and ``(T,H,W)`` bool of the hole pixels no frame shows.
     """
-    t_count = len(frames)
-    order_f = list(range(t_count))
-    # past -> present: frame t looks at t-1 through backward[t-1] (t -> t-1)
-    from_past = _trace(frames, holes, [None] + [backward[t - 1] for t in order_f[1:]],
-                       [None] + [forward[t - 1] for t in order_f[1:]], order_f)
-    order_b = order_f[::-1]
-    # future -> present: frame t looks at t+1 through forward[t] (t -> t+1)
-    from_future = _trace(frames, holes, [None] + [forward[t] for t in order_b[1:]],
-                         [None] + [backward[t] for t in order_b[1:]], order_b)
+    from_past = _trace(frames, holes, flows, from_past=True, cubic=cubic)
+    from_future = _trace(frames, holes, flows, from_past=False, cubic=cubic)
     filled = frames.copy()
     remaining = np.zeros_like(holes)
-    for t in range(t_count):
+    for t in range(len(frames)):
         ys, xs = np.nonzero(holes[t])
         if not len(ys):
             continue

@@ -66,3 +66,15 @@ def test_mask_count_mismatch_names_both_counts(small_clip):
 def test_bad_options_raise_package_errors(small_clip, kwargs, error):
     with pytest.raises(error):
         remove(small_clip.frames, small_clip.masks, **kwargs)
+
+
+def test_presets_build_valid_options_and_overrides_win():
+    from vinpaint import PRESETS, options_from_preset
+
+    for name in PRESETS:
+        assert isinstance(options_from_preset(name), RemoveOptions)
+    fast = options_from_preset("fast", dilate=9, engine_options={"fill": "ns"})
+    assert fast.dilate == 9 and fast.engine_options["fill"] == "ns" and fast.engine_options["flow"] == "dis-fast"
+    assert options_from_preset("fast", engine="perframe").engine_options == {}
+    with pytest.raises(InvalidOptionError, match="fast"):
+        options_from_preset("turbo")

@@ -28,7 +28,7 @@ from .errors import (
 )
 from .flow import FLOW_ESTIMATORS, complete_flow, estimate_flow
 from .io import EncodeOptions, open_masks, open_video, open_writer
-from .pipeline import RemoveOptions, remove, remove_file, remove_stream
+from .pipeline import PRESETS, RemoveOptions, options_from_preset, remove, remove_file, remove_stream
 from .spatial import SPATIAL_FILLERS, fill_spatial
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -37,7 +37,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ENGINES", "FLOW_ESTIMATORS", "SPATIAL_FILLERS", "EncodeOptions", "InputNotFoundError", "InvalidArrayError",
-    "InvalidOptionError", "MaskMismatchError", "MissingDependencyError", "OutputError", "RemoveOptions",
+    "InvalidOptionError", "MaskMismatchError", "MissingDependencyError", "OutputError", "PRESETS", "RemoveOptions",
     "UnknownPluginError", "UnreadableInputError", "VinpaintError", "complete_flow", "estimate_flow", "fill_spatial",
-    "open_masks", "open_video", "open_writer", "remove", "remove_file", "remove_stream",
+    "open_masks", "open_video", "open_writer", "options_from_preset", "remove", "remove_file", "remove_stream",
 ]

@@ -79,6 +79,32 @@ class RemoveOptions:
             )
 
 
+#: Named settings, from fastest to best.  Figures behind each are in the README's benchmark tables.
+PRESETS: dict[str, dict] = {
+    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4}},
+    "default": {},
+    "quality": {"feather": 2.0, "engine_options": {"refine_passes": 1}},
+}
+
+
+def options_from_preset(preset: str = "default", **overrides) -> RemoveOptions:
+    """:class:`RemoveOptions` of a named preset (:data:`PRESETS`), with ``overrides`` on top.
+
+    ``engine_options`` in ``overrides`` are merged into the preset's, not replacing them.
+    """
+    if preset not in PRESETS:
+        raise InvalidOptionError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+    settings = {key: (dict(value) if isinstance(value, dict) else value) for key, value in PRESETS[preset].items()}
+    engine_options = {**settings.pop("engine_options", {}), **overrides.pop("engine_options", {})}
+    if overrides.get("engine", "propagate") != "propagate":
+        engine_options = {}  # preset engine options tune the default engine only
+    merged = {**settings, **overrides}
+    try:
+        return RemoveOptions(**merged, engine_options=engine_options)
+    except TypeError as error:
+        raise InvalidOptionError(f"{error}; valid options: {', '.join(RemoveOptions.__dataclass_fields__)}") from None
+
+
 def remove_stream(
     frames: Iterable[np.ndarray],
     masks: Iterable[np.ndarray],

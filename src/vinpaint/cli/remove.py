@@ -10,7 +10,7 @@ from ..composite import BLEND_MODES
 from ..engines import ENGINES
 from ..flow import FLOW_ESTIMATORS
 from ..io import EncodeOptions
-from ..pipeline import RemoveOptions, remove_file
+from ..pipeline import PRESETS, options_from_preset, remove_file
 from ..spatial import SPATIAL_FILLERS
 from . import debug_option, main
 from .options import FrameRange, IdList, parse_engine_options
@@ -23,31 +23,32 @@ from .progress import progress_bar
               help="Mask folder (one image a frame), one image for all frames, or a mask video. Non-zero = fill.")
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
               help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames.")
-@click.option("--engine", default="propagate", show_default=True, type=click.Choice(ENGINES.names()),
-              help="Inpainting engine.")
+@click.option("--preset", default="default", show_default=True, type=click.Choice(list(PRESETS)),
+              help="fast: about twice the speed; quality: robust flow and feathering, slower.")
+@click.option("--engine", default=None, type=click.Choice(ENGINES.names()), help="Inpainting engine [default: propagate].")
 @click.option("--fill", default=None, type=click.Choice(SPATIAL_FILLERS.names()),
               help="Spatial filler for pixels no frame shows.")
 @click.option("--flow", default=None, type=click.Choice(FLOW_ESTIMATORS.names()), help="Optical flow estimator.")
-@click.option("--dilate", default=4, show_default=True, type=click.IntRange(0, 200), help="Grow the mask by PX pixels.")
-@click.option("--feather", default=0.0, show_default=True, type=click.FloatRange(0, 200),
-              help="Soften the composite edge over PX pixels (inside the mask).")
-@click.option("--blend", default="none", show_default=True, type=click.Choice(BLEND_MODES),
-              help="poisson: gradient-domain blending at the hole boundary.")
+@click.option("--dilate", default=None, type=click.IntRange(0, 200), help="Grow the mask by PX pixels [default: 4].")
+@click.option("--feather", default=None, type=click.FloatRange(0, 200),
+              help="Soften the composite edge over PX pixels, inside the mask [default: 0, quality: 2].")
+@click.option("--blend", default=None, type=click.Choice(BLEND_MODES),
+              help="poisson: gradient-domain blending at the hole boundary [default: none].")
 @click.option("--mask-ids", type=IdList(), default=None, help="Object ids to remove from palette masks (default: all non-zero).")
 @click.option("--frames", "frame_range", type=FrameRange(), default=None,
               help="Fill only frames FIRST-LAST (0-based, inclusive); the others are copied bit for bit.")
 @click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="H.264 quality (lower = better).")
 @click.option("--lossless", is_flag=True, help="Lossless output (FFV1 in .mkv, RGB H.264 in .mp4, lossless VP9 in .webm).")
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25).")
-@click.option("--window", default=40, show_default=True, type=click.IntRange(1, 10000), help="Frames per temporal window.")
-@click.option("--context", default=8, show_default=True, type=click.IntRange(0, 1000),
-              help="Frames of overlap kept before and read after each window.")
+@click.option("--window", default=None, type=click.IntRange(1, 10000), help="Frames per temporal window [default: 40].")
+@click.option("--context", default=None, type=click.IntRange(0, 1000),
+              help="Frames of overlap kept before and read after each window [default: 8].")
 @click.option("--option", "engine_option", multiple=True, metavar="KEY=VALUE",
               help="Extra engine option, e.g. --option max_keyframes=4 (repeatable).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @debug_option
-def remove(input_path, mask_path, output_path, engine, fill, flow, dilate, feather, blend, mask_ids, frame_range,
+def remove(input_path, mask_path, output_path, preset, engine, fill, flow, dilate, feather, blend, mask_ids, frame_range,
            crf, lossless, fps, window, context, engine_option, overwrite, quiet):
     """Remove the masked region of INPUT (a video or a folder of frames) and write OUTPUT.
 
@@ -58,8 +59,10 @@ def remove(input_path, mask_path, output_path, engine, fill, flow, dilate, feath
         engine_options["fill"] = fill
     if flow:
         engine_options["flow"] = flow
-    options = RemoveOptions(engine=engine, dilate=dilate, feather=feather, blend=blend, window=window, context=context,
-                            frame_range=frame_range, engine_options=engine_options)
+    given = {"engine": engine, "dilate": dilate, "feather": feather, "blend": blend, "window": window,
+             "context": context, "frame_range": frame_range}
+    options = options_from_preset(preset, engine_options=engine_options,
+                                  **{key: value for key, value in given.items() if value is not None})
     with progress_bar("removing", quiet=quiet) as progress:
         written = remove_file(input_path, mask_path, output_path, options, encode=EncodeOptions(crf=crf, lossless=lossless),
                               mask_ids=mask_ids, fps=fps, overwrite=overwrite, progress=progress)

@@ -71,6 +71,7 @@ def inpaint_propagate(
     max_keyframes: int = 12,
     completion_scale: float = 0.5,
     cubic: bool = False,
+    refine_passes: int = 0,
 ) -> np.ndarray:
     """Flow-guided propagation with keyframe synthesis (the default engine).
 
@@ -82,6 +83,9 @@ def inpaint_propagate(
             frame by frame.
         completion_scale: resolution of the flow completion solve.
         cubic: bicubic instead of bilinear sampling of the source pixels.
+        refine_passes: robust flow (seed 003, frame-recurrent inpainting with robust flow): after a
+            fill, estimate the flow again on the filled frames, keep it where it is
+            forward-backward consistent, the completed flow elsewhere, and fill again.
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
     """
@@ -94,6 +98,37 @@ def inpaint_propagate(
         return fill_spatial(frames[0], holes[0], method=fill)[None]
     forward, backward = completed_flows(frames, holes, flow=flow, flow_scale=flow_scale, completion_scale=completion_scale)
     flows = FlowPairs.from_flows(forward, backward)
+    filled = _fill(frames, holes, flows, fill=fill, max_keyframes=max_keyframes, cubic=cubic)
+    for _ in range(refine_passes):
+        flows = refine_flows(filled, holes, flows, flow=flow, flow_scale=flow_scale, margin=8)
+        filled = _fill(frames, holes, flows, fill=fill, max_keyframes=max_keyframes, cubic=cubic)
+    return filled
+
+
+def refine_flows(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, flow: str, flow_scale: float,
+                 margin: int) -> FlowPairs:
+    """Blend the completed flows with flows estimated on the filled frames, by their consistency.
+
+    Inside the (grown) holes the re-estimated flow replaces the completed one wherever the new
+    forward and backward flows agree; outside, and where they do not, the completed flow stays.
+
+    Shape: filled ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns new :class:`FlowPairs`.
+    """
+    forward_new, backward_new = estimate_flow(filled, scale=flow_scale, estimator=make_flow_estimator(flow))
+    refined = FlowPairs.from_flows(forward_new, backward_new)
+    grown = dilate_mask(holes, margin)
+    forward, backward = flows.forward.copy(), flows.backward.copy()
+    for t in range(len(forward)):
+        take_forward = refined.forward_ok[t] & grown[t]
+        take_backward = refined.backward_ok[t] & grown[t + 1]
+        forward[t][take_forward] = forward_new[t][take_forward]
+        backward[t][take_backward] = backward_new[t][take_backward]
+    return FlowPairs.from_flows(forward, backward)
+
+
+def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str, max_keyframes: int,
+          cubic: bool) -> np.ndarray:
+    """Propagate, then synthesise keyframes for what no frame shows and propagate their fill."""
     filled, remaining = propagate_bidirectional(frames, holes, flows, cubic=cubic)
     keyframes = 0
     while remaining.any() and keyframes < max_keyframes:

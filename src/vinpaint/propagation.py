@@ -42,7 +42,11 @@ def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: b
     map_x = np.ascontiguousarray(xs, dtype=np.float32).reshape(-1, 1)
     map_y = np.ascontiguousarray(ys, dtype=np.float32).reshape(-1, 1)
     interpolation = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
-    out = cv2.remap(image.astype(np.float32, copy=False), map_x, map_y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    source = image.astype(np.float32, copy=False)
+    rows = 32000  # cv2.remap refuses maps of SHRT_MAX (32767) rows or more: a hole of 200x200 px has more points
+    parts = [cv2.remap(source, map_x[i : i + rows], map_y[i : i + rows], interpolation, borderMode=cv2.BORDER_REPLICATE)
+             for i in range(0, len(map_x), rows)]
+    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return out.reshape(len(map_x), -1)
 
 
@@ -70,7 +74,10 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
     """One direction of propagation: sources in the past (``from_past``) or in the future."""
     t_count, h, w = holes.shape
     order = range(t_count) if from_past else range(t_count - 1, -1, -1)
-    kernel = np.ones((3, 3), np.uint8)
+    # the interpolation kernel reaches this far: a source pixel closer than that to a hole is read
+    # at its own integer position, so no hole colour is ever blended into the fill
+    reach = np.ones((5, 5) if cubic else (3, 3), np.uint8)
+    near_hole: dict[int, np.ndarray] = {}
     result: list[Candidates] = [Candidates(np.zeros((0, 3), np.float32), np.zeros(0, np.int32))] * t_count
     state = None  # (source frame, x, y) maps of the previous frame's hole pixels
     previous = None
@@ -92,18 +99,12 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
             ok = ok_map[ys, xs]
             qi_x = np.clip(np.rint(qx).astype(np.int32), 0, w - 1)
             qi_y = np.clip(np.rint(qy).astype(np.int32), 0, h - 1)
-            hole_prev = holes[p]
-            lands_in_hole = hole_prev[qi_y, qi_x]
-            lands_known = ok & ~lands_in_hole
-            # next to the hole, bilinear sampling would blend in hole colour: take the pixel itself
-            near_hole = cv2.dilate(hole_prev.astype(np.uint8), kernel) > 0
-            exact = lands_known & ~near_hole[qi_y, qi_x]
-            snapped = lands_known & ~exact
-            src[lands_known] = p
-            px[exact], py[exact] = qx[exact], qy[exact]
-            px[snapped], py[snapped] = qi_x[snapped], qi_y[snapped]
+            lands_in_hole = holes[p][qi_y, qi_x]
+            direct = ok & ~lands_in_hole
+            src[direct], px[direct], py[direct] = p, qx[direct], qy[direct]
             chained = np.nonzero(ok & lands_in_hole)[0]
             if len(chained) and state is not None:
+                # p's hole pixel already knows its source: follow it, keeping the sub-pixel offset
                 state_src, state_x, state_y = state
                 cy, cx = qi_y[chained], qi_x[chained]
                 has = state_src[cy, cx] >= 0
@@ -111,6 +112,7 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
                 src[idx] = state_src[cy, cx]
                 px[idx] = state_x[cy, cx] + (qx[idx] - cx)
                 py[idx] = state_y[cy, cx] + (qy[idx] - cy)
+            _settle(src, px, py, holes, near_hole, reach)
         colour = np.zeros((n, 3), np.float32)
         for s in np.unique(src[src >= 0]):
             sel = src == s
@@ -122,6 +124,25 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
         state_src[ys, xs], state_x[ys, xs], state_y[ys, xs] = src, px, py
         state, previous = (state_src, state_x, state_y), t
     return result
+
+
+def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, near_hole: dict, reach: np.ndarray) -> None:
+    """Make every source position safe to read, in place.
+
+    A position inside its source frame's hole is dropped (``src = -1``); one whose interpolation
+    footprint would touch the hole is snapped to its nearest pixel, which is outside the hole.
+    """
+    h, w = holes.shape[1:]
+    for s in np.unique(src[src >= 0]):
+        sel = np.nonzero(src == s)[0]
+        rx = np.clip(np.rint(px[sel]).astype(np.int32), 0, w - 1)
+        ry = np.clip(np.rint(py[sel]).astype(np.int32), 0, h - 1)
+        inside = holes[s][ry, rx]
+        src[sel[inside]] = -1
+        if s not in near_hole:
+            near_hole[s] = cv2.dilate(holes[s].astype(np.uint8), reach) > 0
+        snap = ~inside & near_hole[s][ry, rx]
+        px[sel[snap]], py[sel[snap]] = rx[snap], ry[snap]
 
 
 def propagate_bidirectional(

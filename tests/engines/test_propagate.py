@@ -32,3 +32,17 @@ def test_never_seen_content_moves_with_the_scene():
 def test_single_frame_clip_falls_back_to_spatial_fill(small_clip):
     out = ENGINES.get("propagate")(small_clip.frames[:1], small_clip.masks[:1])
     assert out.shape == (1, *small_clip.frames.shape[1:])
+
+
+def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
+    # a static yellow logo over a pan: every source position must avoid every frame's hole
+    clip = make_panning_clip(frames=20, height=64, width=96, pan=(1.7, 0.6), object_size=1)
+    frames = clip.frames.copy()
+    logo = np.zeros(frames.shape[1:3], bool)
+    logo[20:40, 30:70] = True
+    frames[:, logo] = (255, 255, 0)
+    def yellowish(x):
+        return np.abs(x.astype(int) - (255, 255, 0)).sum(-1) < 120
+    assert not yellowish(clip.background).any()  # the truth holds no such colour
+    out = ENGINES.get("propagate")(frames, np.broadcast_to(logo, frames.shape[:3]).copy())
+    assert not yellowish(out).any()

@@ -16,6 +16,7 @@ of them crossed an occlusion or a lighting change).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -39,15 +40,17 @@ class Candidates:
 
 def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: bool = False) -> np.ndarray:
     """Samples of ``image (H,W,C)`` at float positions ``xs, ys (N,)``, bilinear or bicubic; ``(N,C)`` float32."""
-    map_x = np.ascontiguousarray(xs, dtype=np.float32).reshape(-1, 1)
-    map_y = np.ascontiguousarray(ys, dtype=np.float32).reshape(-1, 1)
+    count = len(xs)
+    # cv2.remap wants a 2-D map of fewer than 32767 rows: lay the points out 1024 to a row
+    width = 1024
+    padded = -(-count // width) * width
+    map_x = np.zeros(padded, np.float32)
+    map_y = np.zeros(padded, np.float32)
+    map_x[:count], map_y[:count] = xs, ys
     interpolation = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
-    source = image.astype(np.float32, copy=False)
-    rows = 32000  # cv2.remap refuses maps of SHRT_MAX (32767) rows or more: a hole of 200x200 px has more points
-    parts = [cv2.remap(source, map_x[i : i + rows], map_y[i : i + rows], interpolation, borderMode=cv2.BORDER_REPLICATE)
-             for i in range(0, len(map_x), rows)]
-    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return out.reshape(len(map_x), -1)
+    out = cv2.remap(image.astype(np.float32, copy=False), map_x.reshape(-1, width), map_y.reshape(-1, width),
+                    interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(padded, -1)[:count]
 
 
 @dataclass
@@ -145,22 +148,33 @@ def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, 
         px[sel[snap]], py[sel[snap]] = rx[snap], ry[snap]
 
 
-def propagate_bidirectional(
-    frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+class Propagation(NamedTuple):
+    """Result of :func:`propagate_bidirectional`.
+
+    Shape: ``filled`` ``(T,H,W,3)`` uint8 (every reachable hole pixel filled); ``remaining``
+    ``(T,H,W)`` bool (hole pixels no frame shows); ``one_sided`` ``(T,H,W)`` bool (filled pixels
+    only one temporal direction reached: weaker evidence, see the engine's ``one_sided_prior``).
+    """
+
+    filled: np.ndarray
+    remaining: np.ndarray
+    one_sided: np.ndarray
+
+
+def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False) -> Propagation:
     """Fill hole pixels from the nearest frames where the completed flow sees them.
 
     Shape:
         frames: ``(T,H,W,3)`` uint8.  holes: ``(T,H,W)`` bool.
         flows: :class:`FlowPairs` of the window, completed inside the holes.
         cubic: sample sources bicubically (sharper) instead of bilinearly.
-        returns: ``(filled, remaining)``: ``(T,H,W,3)`` uint8 with every reachable hole pixel
-        filled, and ``(T,H,W)`` bool of the hole pixels no frame shows.
+        returns: a :class:`Propagation`.
     """
     from_past = _trace(frames, holes, flows, from_past=True, cubic=cubic)
     from_future = _trace(frames, holes, flows, from_past=False, cubic=cubic)
     filled = frames.copy()
     remaining = np.zeros_like(holes)
+    one_sided = np.zeros_like(holes)
     for t in range(len(frames)):
         ys, xs = np.nonzero(holes[t])
         if not len(ys):
@@ -168,7 +182,9 @@ def propagate_bidirectional(
         colour, found = fuse_candidates(from_past[t], from_future[t])
         filled[t, ys[found], xs[found]] = np.clip(np.rint(colour[found]), 0, 255).astype(np.uint8)
         remaining[t, ys[~found], xs[~found]] = True
-    return filled, remaining
+        single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
+        one_sided[t, ys[single], xs[single]] = True
+    return Propagation(filled, remaining, one_sided)
 
 
 def fuse_candidates(past: Candidates, future: Candidates) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,94 @@
+"""Peak memory of ``vinpaint remove`` on a clip and on the same clip 10x longer: it must stay flat.
+
+Each run is a separate ``vinpaint remove`` process; its peak resident set size is read from the
+kernel's accounting of that child (``os.wait4`` -> ``ru_maxrss``), so it includes everything the
+process held: Python, NumPy, OpenCV, FFmpeg.
+
+    python benchmarks/memory.py                      # 432x240, 80 and 800 frames
+    python benchmarks/memory.py --size 854x480 --frames 48 --repeats 1,3,10
+
+The longer clip is the short one played forwards and backwards in turn (a ping-pong), so the content
+and the mask keep moving smoothly and the per-frame work is the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from vinpaint import bench
+
+DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def ping_pong(array: np.ndarray, repeat: int) -> np.ndarray:
+    """``array`` forwards, backwards, forwards... ``repeat`` times along the first axis."""
+    parts = [array if i % 2 == 0 else array[::-1] for i in range(repeat)]
+    return np.concatenate(parts)
+
+
+def peak_rss_mb(command: list[str]) -> tuple[float, float, int]:
+    """Run ``command``; return its peak RSS in MB, its wall seconds and its exit status."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return usage.ru_maxrss * scale / 2**20, time.perf_counter() - start, process.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--size", default="432x240", choices=["432x240", "854x480"])
+    parser.add_argument("--frames", type=int, default=80, help="frames of the short clip")
+    parser.add_argument("--repeats", default="1,10",
+                        help="clip lengths to measure, in multiples of --frames (comma-separated; default 1,10)")
+    parser.add_argument("--engine", default="propagate")
+    parser.add_argument("--out", type=Path, default=Path("bench-output"))
+    args = parser.parse_args(argv)
+
+    clips = {f"{f.shape[2]}x{f.shape[1]}": (f, m) for f, m in bench.speed_clips(args.data, args.frames)}
+    if args.size not in clips:
+        print(f"no {args.size} clip with a mask in {args.data}", file=sys.stderr)
+        return 2
+    frames, masks = clips[args.size]
+    repeats = [int(r) for r in args.repeats.split(",") if r.strip()]
+    vinpaint = str(Path(sys.executable).with_name("vinpaint"))
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="vinpaint-memory-") as workdir:
+        for repeat in repeats:
+            work = Path(workdir) / f"x{repeat}"
+            work.mkdir()
+            video = bench.encode_clip(ping_pong(frames, repeat), work / "input.mp4")
+            mask_folder = bench.write_mask_images(ping_pong(masks, repeat), work / "masks")
+            count = len(frames) * repeat
+            print(f"removing {count} frames of {args.size}...", file=sys.stderr, flush=True)
+            command = [vinpaint, "remove", str(video), "--mask", str(mask_folder), "-o", str(work / "out.mp4"),
+                       "--engine", args.engine, "--quiet"]
+            peak, seconds, status = peak_rss_mb(command)
+            if status != 0:
+                print(f"vinpaint remove failed with status {status}", file=sys.stderr)
+                return 1
+            rows.append((count, peak, seconds))
+    lines = [f"### Peak memory of `vinpaint remove` ({args.engine}, {args.size}, H.264 in and out)", "",
+             "| frames | peak RSS (MB) | seconds | frames/s |", "|---|---|---|---|"]
+    lines += [f"| {count} | {peak:.0f} | {seconds:.1f} | {count / seconds:.2f} |" for count, peak, seconds in rows]
+    if len(rows) > 1:
+        lines += ["", f"{rows[-1][0] / rows[0][0]:.0f}x longer clip: peak memory x{rows[-1][1] / rows[0][1]:.2f}"]
+    text = "\n".join(lines)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"memory-{args.size}.md").write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

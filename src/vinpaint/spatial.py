@@ -59,3 +59,6 @@ def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", 
     if hole.all():
         return np.full_like(frame, 128)  # nothing to copy from: mid-grey is the least wrong guess
     return filler(frame, hole, **options)
+
+
+from . import patchmatch  # noqa: F401, E402  (registers the filler)

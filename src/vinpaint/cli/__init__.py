@@ -66,3 +66,8 @@ def debug_option(function):
 
 # Command modules register themselves on `main` when imported.
 from . import remove  # noqa: E402,F401
+from . import evaluate  # noqa: E402,F401
+from . import mask  # noqa: E402,F401
+from . import serve  # noqa: E402,F401
+from . import detect  # noqa: E402,F401
+from . import jobs  # noqa: E402,F401

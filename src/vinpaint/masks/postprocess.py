@@ -47,14 +47,20 @@ def postprocess_masks(
     return out
 
 
-def write_mask_folder(masks: np.ndarray, folder: str | Path, *, overwrite: bool = False) -> Path:
-    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep)."""
+def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
+    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``."""
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
+    return folder
+
+
+def write_mask_folder(masks: np.ndarray, folder: str | Path, *, overwrite: bool = False) -> Path:
+    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep)."""
+    folder = prepare_mask_folder(folder, overwrite=overwrite)
     for index, mask in enumerate(masks):
         write_png(folder / f"{index:05d}.png", mask)
     return folder

@@ -1,0 +1,120 @@
+"""Mask tracking accuracy on the real clips of ../shared/data; prints a Markdown table.
+
+For bmx-trees, tennis and schoolgirls: track from the first frame's given mask only and report the
+mean IoU of the tracked union mask against the given masks over all other frames (the first frame,
+which is the input, is left out); the last column re-anchors with the given mask every ``--every``
+frames (0, 20, 40...) and scores the frames in between.  judo has masks at frames 0, 5, 8 and 13 only, each naming one
+new object: there is no dense truth, so it reports (a) that tracking from all four inits runs, with
+each init frame kept exactly, and (b) the round-trip IoU of each object: tracked from its init frame
+to the last frame and back again from there, compared with its init mask (a self-check of drift).
+
+Run: python benchmarks/mask_tracking.py [--data ../shared/data] [--clips bmx-trees,tennis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vinpaint.flow import estimate_flow
+from vinpaint.io import open_masks, open_video, read_label_image
+from vinpaint.masks.track import track_masks, track_objects, tracking_flow_estimator
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = (a | b).sum()
+    return 1.0 if union == 0 else float((a & b).sum() / union)
+
+
+def dense_clip(data: Path, name: str, every: int, **options) -> dict:
+    frames = open_video(data / name / "frames").read_all()
+    t, h, w = frames.shape[:3]
+    truth_labels = open_masks(data / name / "masks", t, h, w).read_all()
+    files = sorted((data / name / "masks").glob("*.png"))
+    first_labels = read_label_image(files[0])
+    flows = estimate_flow(frames, estimator=tracking_flow_estimator()) if options.get("flow") is None else None
+    start = time.perf_counter()
+    tracked = track_masks(frames, {0: first_labels}, **options)
+    seconds = time.perf_counter() - start
+    scores = [iou(tracked[i], truth_labels[i]) for i in range(1, t)]
+    # re-anchored: an init every `every` frames; scored on the frames that are not inits
+    inits = {k: read_label_image(files[k]) for k in range(0, t, every)}
+    anchored = track_masks(frames, inits, flows=flows, **options)
+    anchored_scores = [iou(anchored[i], truth_labels[i]) for i in range(t) if i not in inits]
+    return {"clip": name, "frames": t, "objects": len(np.unique(first_labels)) - 1, "mean": float(np.mean(scores)),
+            "min": float(np.min(scores)), "last": scores[-1], "seconds": seconds,
+            "anchored": float(np.mean(anchored_scores))}
+
+
+def judo(data: Path, **options) -> dict:
+    frames = open_video(data / "judo" / "frames").read_all()
+    t, h, w = frames.shape[:3]
+    inits = {}
+    for path in sorted((data / "judo" / "masks").glob("*.png")):
+        labels = read_label_image(path)
+        if labels.shape != (h, w):
+            labels = cv2.resize(labels.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(np.int32)
+        inits[int(path.stem)] = labels
+    flows = estimate_flow(frames, estimator=tracking_flow_estimator())  # the tracker's default flow
+    start = time.perf_counter()
+    labels = track_objects(frames, inits, flows=flows, **options)
+    seconds = time.perf_counter() - start
+    kept = {k: iou(labels[k] == v.max(), v > 0) for k, v in inits.items()}
+    from_first = track_objects(frames, {0: inits[0]}, flows=flows, **options)
+    round_trip = {}
+    for key, init in inits.items():
+        object_id = int(init.max())
+        there = track_objects(frames, {key: init}, flows=flows, **options)[t - 1] == object_id
+        back = track_objects(frames, {t - 1: there}, flows=flows, **options)[key] > 0
+        round_trip[key] = iou(back, init > 0)
+    return {"seconds": seconds, "kept": kept, "round_trip": round_trip,
+            "first_only_objects": sorted(set(np.unique(from_first).tolist()) - {0}),
+            "all_objects": sorted(set(np.unique(labels).tolist()) - {0}),
+            "coverage_first_only": {k: float((from_first[k] > 0)[inits[k] > 0].mean()) for k in inits if k},
+            "coverage_all": {k: float((labels[k] > 0)[inits[k] > 0].mean()) for k in inits if k}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--clips", default="bmx-trees,tennis,schoolgirls,judo")
+    parser.add_argument("--no-refine", action="store_true", help="warp only (ablation)")
+    parser.add_argument("--smooth", type=int, default=1)
+    parser.add_argument("--every", type=int, default=20, help="init spacing of the re-anchored column")
+    args = parser.parse_args()
+    options = {"refine": not args.no_refine, "smooth": args.smooth}
+    clips = args.clips.split(",")
+    print(f"| clip | frames | objects | mean IoU | min IoU | IoU last frame | seconds | mean IoU, init every {args.every} frames |")
+    print("|---|---|---|---|---|---|---|---|")
+    means = []
+    for name in clips:
+        if name == "judo":
+            continue
+        r = dense_clip(args.data, name, args.every, **options)
+        means.append((r["mean"], r["anchored"]))
+        print(f"| {name} | {r['frames']} | {r['objects']} | {r['mean']:.3f} | {r['min']:.3f} | {r['last']:.3f} "
+              f"| {r['seconds']:.1f} | {r['anchored']:.3f} |", flush=True)
+    if means:
+        first, anchored = np.mean(means, axis=0)
+        print(f"| **mean** | | | **{first:.3f}** | | | | **{anchored:.3f}** |")
+    if "judo" in clips:
+        r = judo(args.data, **options)
+        print()
+        print("| judo init frame | object id | kept exactly (IoU) | covered, frame-0 init only | covered, all inits | round-trip IoU |")
+        print("|---|---|---|---|---|---|")
+        for key, object_id in zip(sorted(r["kept"]), (1, 2, 3, 4)):
+            first = f"{r['coverage_first_only'][key]:.2f}" if key else "(input)"
+            every = f"{r['coverage_all'][key]:.2f}" if key else "(input)"
+            print(f"| {key} | {object_id} | {r['kept'][key]:.3f} | {first} | {every} | {r['round_trip'][key]:.3f} |")
+        print(f"\njudo, all inits: objects {r['all_objects']} tracked in {r['seconds']:.1f} s "
+              f"(frame-0 init only: objects {r['first_only_objects']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""``vinpaint mask watermark|faces|text|damage``: masks found by detectors, on the ``mask`` group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import debug_option
+from .mask import mask, mask_output_options, write_masks
+
+_INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+_FPS = click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25).")
+
+
+@mask.command()
+@_INPUT
+@click.option("--samples", default=48, show_default=True, type=click.IntRange(3, 10000),
+              help="Frames spread over the clip that are compared.")
+@click.option("--sensitivity", default=8.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Edges must exceed this many robust standard deviations of the background (lower = finds fainter overlays).")
+@click.option("--min-consistency", default=0.6, show_default=True, type=click.FloatRange(0, 1),
+              help="How alike an overlay's edges must be in every frame (1 = identical).")
+@_FPS
+@mask_output_options
+@debug_option
+def watermark(input_path, samples, sensitivity, min_consistency, fps, **output):
+    """Find a static overlay (logo, timestamp, channel bug) from what stays constant while the content moves.
+
+    Example: vinpaint mask watermark clip.mp4 -o logo-masks/ --dilate 2
+    """
+    from ..io import open_video
+    from ..masks.watermark import find_watermark_in_file
+
+    found = find_watermark_in_file(input_path, samples=samples, fps=fps, sensitivity=sensitivity,
+                                   min_consistency=min_consistency)
+    count = open_video(input_path, fps=fps).info.frame_count
+    click.echo(f"overlay: {int(found.sum())} pixels ({100 * found.mean():.2f}% of the frame)", err=True)
+    write_masks(np.broadcast_to(found, (count, *found.shape)), **output)
+
+
+@mask.command()
+@_INPUT
+@click.option("--confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Detector score a face needs at least once to be tracked.")
+@click.option("--keep", default=0.3, show_default=True, type=click.FloatRange(0, 1),
+              help="Lower score that extends a face's track (hysteresis).")
+@click.option("--margin", default=0.25, show_default=True, type=click.FloatRange(0, 5),
+              help="Grow each face box by this fraction of its size on each side.")
+@click.option("--shape", default="ellipse", show_default=True, type=click.Choice(["ellipse", "rect"]))
+@click.option("--hold", default=3, show_default=True, type=click.IntRange(0, 1000),
+              help="Frames a face stays covered before its first and after its last detection.")
+@click.option("--max-gap", default=8, show_default=True, type=click.IntRange(0, 1000),
+              help="Missed frames a track bridges (boxes interpolated).")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0.05, 2),
+              help="Run the detector at this fraction of the size (0.5 = faster, misses small faces).")
+@_FPS
+@mask_output_options
+@debug_option
+def faces(input_path, confidence, keep, margin, shape, hold, max_gap, scale, fps, **output):
+    """Faces (YuNet, weights inside the yuface wheel), tracked so that no frame leaks one.
+
+    Example: vinpaint mask faces clip.mp4 -o face-masks/
+    """
+    from ..errors import InvalidOptionError
+    from ..io import open_video
+    from ..masks.faces import face_boxes, iter_box_masks
+
+    if keep > confidence:
+        raise InvalidOptionError(f"--keep ({keep}) must not exceed --confidence ({confidence})")
+    source = open_video(input_path, fps=fps)
+    boxes = face_boxes(source.images(), confidence=confidence, keep=keep, scale=scale, max_gap=max_gap, hold=hold)
+    size = (source.info.height, source.info.width)
+    masks = np.stack(list(iter_box_masks(boxes, size, margin=margin, shape=shape)))
+    click.echo(f"faces: covered in {int(masks.any(axis=(1, 2)).sum())} of {len(masks)} frames", err=True)
+    write_masks(masks, **output)
+
+
+@mask.command()
+@_INPUT
+@click.option("--plates/--no-plates", default=True, show_default=True, help="Licence plates (OpenCV Haar cascades).")
+@click.option("--text/--no-text", "find_text", default=True, show_default=True, help="Lines of text (MSER + stroke width).")
+@click.option("--min-height", default=8, show_default=True, type=click.IntRange(3, 10000), help="Smallest character height (pixels).")
+@click.option("--min-chars", default=4, show_default=True, type=click.IntRange(1, 100), help="Characters a text line needs.")
+@click.option("--margin", default=0.1, show_default=True, type=click.FloatRange(0, 5),
+              help="Grow each box by this fraction of its size on each side.")
+@_FPS
+@mask_output_options
+@debug_option
+def text(input_path, plates, find_text, min_height, min_chars, margin, fps, **output):
+    """Licence plates and on-screen text (subtitles, captions, signs), as rectangles, tracked over time.
+
+    Example: vinpaint mask text clip.mp4 -o text-masks/ --no-plates
+    """
+    from ..errors import InvalidOptionError
+    from ..io import open_video
+    from ..masks.faces import iter_box_masks
+    from ..masks.text import text_boxes
+
+    if not (plates or find_text):
+        raise InvalidOptionError("--no-plates and --no-text leave nothing to find")
+    source = open_video(input_path, fps=fps)
+    options = {"min_height": min_height, "min_chars": min_chars} if find_text else {}
+    boxes = text_boxes(source.images(), plates=plates, text=find_text, **options)
+    size = (source.info.height, source.info.width)
+    write_masks(np.stack(list(iter_box_masks(boxes, size, margin=margin, shape="rect"))), **output)
+
+
+@mask.command()
+@_INPUT
+@click.option("--radius", default=2, show_default=True, type=click.IntRange(1, 10),
+              help="Neighbouring frames on each side each frame is compared with.")
+@click.option("--threshold", default=40.0, show_default=True, type=click.FloatRange(min=1),
+              help="Least difference (grey levels) from the aligned neighbours that counts as damage.")
+@click.option("--grow", default=1, show_default=True, type=click.IntRange(0, 50), help="Grow each damaged spot by PX pixels.")
+@_FPS
+@mask_output_options
+@debug_option
+def damage(input_path, radius, threshold, grow, fps, **output):
+    """Film damage (dust, scratches, drop-outs): outliers against flow-aligned neighbouring frames.
+
+    Example: vinpaint mask damage old-film.mp4 -o damage-masks/
+    """
+    from ..io import open_video
+    from ..masks.damage import iter_damage_masks
+
+    found = iter_damage_masks(open_video(input_path, fps=fps).images(), radius=radius, threshold=threshold, grow=grow)
+    write_masks(np.stack(list(found)), **output)

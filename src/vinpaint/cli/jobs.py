@@ -1,0 +1,156 @@
+"""``vinpaint watermark``, ``anonymize``, ``restore`` and ``background``: detect a mask and fill it, one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..engines import ENGINES
+from ..io import EncodeOptions
+from ..pipeline import RemoveOptions
+from . import debug_option, main
+from .options import IdList
+from .progress import progress_bar
+
+
+def _common(function):
+    """Input, output, encoding and run options every job shares."""
+    options = [
+        click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path)),
+        click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
+                     help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames."),
+        click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="H.264 quality (lower = better)."),
+        click.option("--lossless", is_flag=True, help="Lossless output."),
+        click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25)."),
+        click.option("--overwrite", is_flag=True, help="Replace an existing output."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return debug_option(function)
+
+
+def _fill_options(default_dilate: int):
+    def decorate(function):
+        options = [
+            click.option("--engine", default="propagate", show_default=True, type=click.Choice(ENGINES.names()),
+                         help="Inpainting engine."),
+            click.option("--dilate", default=default_dilate, show_default=True, type=click.IntRange(0, 200),
+                         help="Grow the mask by PX pixels before filling."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+def _report(result) -> None:
+    click.echo(f"masked {result.masked_frames} frames, {100 * result.masked_fraction:.2f}% of the pixels on average",
+               err=True)
+    if result.masks:
+        click.echo(f"masks: {result.masks}", err=True)
+    click.echo(str(result.output))
+
+
+@main.command()
+@_common
+@_fill_options(default_dilate=4)
+@click.option("--samples", default=48, show_default=True, type=click.IntRange(3, 10000),
+              help="Frames spread over the clip used to find the overlay.")
+@click.option("--sensitivity", default=8.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Lower finds fainter overlays (and more false ones).")
+@click.option("--save-mask", type=click.Path(path_type=Path), default=None, help="Also write the found mask as this PNG.")
+def watermark(input_path, output_path, crf, lossless, fps, overwrite, quiet, engine, dilate, samples, sensitivity, save_mask):
+    """Find a static overlay (logo, timestamp, channel bug) and remove it.
+
+    Example: vinpaint watermark clip.mp4 -o clean.mp4 --save-mask logo.png
+    """
+    from ..jobs import remove_watermark
+
+    with progress_bar("removing", quiet=quiet) as progress:
+        result = remove_watermark(input_path, output_path, RemoveOptions(engine=engine, dilate=dilate), samples=samples,
+                                  save_mask=save_mask, detect_options={"sensitivity": sensitivity},
+                                  encode=EncodeOptions(crf=crf, lossless=lossless), fps=fps, overwrite=overwrite,
+                                  progress=progress)
+    _report(result)
+
+
+@main.command()
+@_common
+@click.option("--faces", is_flag=True, help="Hide faces (the default when nothing is chosen).")
+@click.option("--plates", is_flag=True, help="Hide licence plates.")
+@click.option("--text", "find_text", is_flag=True, help="Hide on-screen text and subtitles.")
+@click.option("--method", default="blur", show_default=True, type=click.Choice(["inpaint", "blur", "pixelate"]),
+              help="blur/pixelate change only the masked pixels; inpaint removes them.")
+@click.option("--strength", default=0.0, show_default=True, type=click.FloatRange(min=0),
+              help="Blur sigma or block size in pixels (0 = automatic, from the frame size).")
+@click.option("--margin", default=0.25, show_default=True, type=click.FloatRange(0, 5),
+              help="Grow each face box by this fraction of its size on each side.")
+@click.option("--confidence", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="Face detector score a track needs at least once.")
+@click.option("--hold", default=3, show_default=True, type=click.IntRange(0, 1000),
+              help="Frames a face stays hidden before its first and after its last detection.")
+@click.option("--save-masks", type=click.Path(path_type=Path), default=None, help="Also write the masks to this folder.")
+def anonymize(input_path, output_path, crf, lossless, fps, overwrite, quiet, faces, plates, find_text, method, strength,
+              margin, confidence, hold, save_masks):
+    """Hide faces, licence plates and text in every frame (blur, pixelate or inpaint).
+
+    Example: vinpaint anonymize street.mp4 -o private.mp4 --faces --plates --method pixelate
+    """
+    from ..jobs import anonymize as run
+
+    if not (faces or plates or find_text):
+        faces = True
+    with progress_bar("anonymizing", quiet=quiet) as progress:
+        result = run(input_path, output_path, faces=faces, plates=plates, text=find_text, method=method, strength=strength,
+                     margin=margin, confidence=confidence, hold=hold, save_masks=save_masks,
+                     encode=EncodeOptions(crf=crf, lossless=lossless), fps=fps, overwrite=overwrite, progress=progress)
+    _report(result)
+
+
+@main.command()
+@_common
+@_fill_options(default_dilate=2)
+@click.option("--radius", default=2, show_default=True, type=click.IntRange(1, 10),
+              help="Neighbouring frames on each side each frame is compared with.")
+@click.option("--threshold", default=40.0, show_default=True, type=click.FloatRange(min=1),
+              help="Least difference (grey levels) from the aligned neighbours that counts as damage.")
+@click.option("--save-masks", type=click.Path(path_type=Path), default=None, help="Also write the damage masks to this folder.")
+def restore(input_path, output_path, crf, lossless, fps, overwrite, quiet, engine, dilate, radius, threshold, save_masks):
+    """Find film damage (dust, scratches, drop-outs) and fill it from the neighbouring frames.
+
+    Example: vinpaint restore old-film.mp4 -o restored.mp4
+    """
+    from ..jobs import restore as run
+
+    with progress_bar("restoring", quiet=quiet) as progress:
+        result = run(input_path, output_path, RemoveOptions(engine=engine, dilate=dilate), radius=radius,
+                     detect_options={"threshold": threshold}, save_masks=save_masks,
+                     encode=EncodeOptions(crf=crf, lossless=lossless), fps=fps, overwrite=overwrite, progress=progress)
+    _report(result)
+
+
+@main.command()
+@_common
+@click.option("--subject", "-s", "subject_path", required=True, type=click.Path(path_type=Path),
+              help="Mask of the subject to keep: a folder (one image a frame), one image, or a mask video.")
+@click.option("--with", "-w", "background", required=True, metavar="IMAGE|VIDEO|COLOR|fill",
+              help="What goes behind the subject: an image, a video (looped), a colour (#00ff00, 0,255,0, green) "
+                   "or 'fill' (a clean plate of the clip itself).")
+@click.option("--feather", default=2.0, show_default=True, type=click.FloatRange(0, 200),
+              help="Soften the subject's edge over PX pixels outside it.")
+@click.option("--mask-ids", type=IdList(), default=None, help="Object ids of the subject in palette masks (default: all non-zero).")
+def background(input_path, output_path, crf, lossless, fps, overwrite, quiet, subject_path, background, feather, mask_ids):
+    """Keep the subject, replace everything else with an image, a video, a colour or a clean plate.
+
+    Example: vinpaint background talk.mp4 --subject person-masks/ --with beach.jpg -o beach.mp4
+    """
+    from ..jobs import replace_background
+
+    with progress_bar("compositing", quiet=quiet) as progress:
+        result = replace_background(input_path, subject_path, output_path, background=background, feather=feather,
+                                    mask_ids=mask_ids, encode=EncodeOptions(crf=crf, lossless=lossless), fps=fps,
+                                    overwrite=overwrite, progress=progress)
+    _report(result)

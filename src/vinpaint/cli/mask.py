@@ -1,0 +1,216 @@
+"""``vinpaint mask ...``: commands that make a mask folder usable by ``vinpaint remove``.
+
+Every command reads a video, calls one library function of :mod:`vinpaint.masks`, post-processes the
+result with :func:`~vinpaint.masks.postprocess.postprocess_masks` and writes ``00000.png...``
+(255 = fill).  Other modules add commands to the :func:`mask` group with ``@mask.command()`` and share
+:func:`mask_output_options` and :func:`write_masks`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import debug_option, main
+from .options import FrameRange, IdList
+from .progress import progress_bar
+
+
+@main.group()
+def mask() -> None:
+    """Make a mask folder (00000.png..., 255 = fill) for `vinpaint remove` without drawing every frame."""
+
+
+def mask_output_options(function):
+    """The options every ``vinpaint mask`` command shares, passed as keyword arguments:
+
+    ``output`` (``-o``, a folder), ``dilate`` (pixels), ``smooth`` (temporal majority-vote radius in
+    frames), ``frame_range`` (``--frames FIRST-LAST`` or None) and ``overwrite``.  Hand them to
+    :func:`write_masks`.
+    """
+    options = [
+        click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
+                     help="Mask folder to write (00000.png..., 255 = fill)."),
+        click.option("--dilate", default=0, show_default=True, type=click.IntRange(0, 200),
+                     help="Grow the mask by PX pixels."),
+        click.option("--smooth", default=0, show_default=True, type=click.IntRange(0, 100),
+                     help="Temporal smoothing: majority vote over 2*R+1 frames (0 = off)."),
+        click.option("--frames", "frame_range", type=FrameRange(), default=None,
+                     help="Keep the mask only on frames FIRST-LAST (0-based, inclusive); other frames are empty."),
+        click.option("--overwrite", is_flag=True, help="Replace the masks in an existing folder."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def write_masks(masks: np.ndarray, *, output: Path, dilate: int = 0, smooth: int = 0,
+                frame_range: tuple[int, int] | None = None, overwrite: bool = False) -> Path:
+    """Post-process ``(T,H,W)`` bool masks with the shared options, write the folder, echo its path."""
+    from ..masks.postprocess import postprocess_masks, write_mask_folder
+
+    masks = postprocess_masks(masks, dilate=dilate, smooth=smooth, frame_range=frame_range)
+    folder = write_mask_folder(masks, output, overwrite=overwrite)
+    click.echo(str(folder))
+    return folder
+
+
+def read_clip(input_path: Path, *, fps: float | None = None) -> tuple[np.ndarray, object]:
+    """Decode the whole clip ``(T,H,W,3)`` uint8 and return it with its ``VideoInfo`` (short clips only)."""
+    from ..io import open_video
+
+    source = open_video(input_path, fps=fps)
+    return source.read_all(), source.info
+
+
+def _parse_init(text: str, height: int, width: int) -> tuple[int, np.ndarray]:
+    """``FRAME:mask.png`` -> (frame, ``(H,W)`` int labels fitted to the video)."""
+    from ..errors import InvalidOptionError
+    from ..io import fit_mask, read_label_image
+
+    frame_text, sep, path = text.partition(":")
+    try:
+        frame = int(frame_text)
+    except ValueError:
+        frame = -1
+    if not sep or frame < 0 or not path:
+        raise InvalidOptionError(f"--init {text!r} is not FRAME:MASK_IMAGE, e.g. --init 0:masks/00000.png")
+    if not Path(path).exists():
+        from ..errors import InputNotFoundError
+
+        raise InputNotFoundError(f"init mask not found: {path}")
+    labels = read_label_image(path)
+    return frame, fit_mask(labels, height, width, name=f"init mask {path}")
+
+
+@mask.command("box")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--box", "boxes", multiple=True, metavar="FRAME:x,y,w,h[:ID]",
+              help="A box on a keyframe (repeatable); boxes of one ID are interpolated between keyframes.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
+              help='Keyframes from a JSON file: [{"frame": 0, "box": [x, y, w, h], "id": 1}, '
+                   '{"frame": 9, "polygon": [[x, y], ...]}].')
+@click.option("--span", type=click.Choice(["hold", "keyed"]), default="hold", show_default=True,
+              help="hold: keep the first/last shape before/after the keyframes; keyed: only between them.")
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
+@mask_output_options
+@debug_option
+def box_command(input_path, boxes, json_path, span, fps, **output):
+    """Boxes or polygons at keyframes, interpolated linearly in between.
+
+    Example: vinpaint mask box clip.mp4 --box 0:40,30,120,60 --box 40:90,35,120,60 -o masks/
+    """
+    from ..errors import InvalidOptionError
+    from ..io import open_video
+    from ..masks.box import load_keyframes, masks_from_boxes, parse_box
+
+    keyframes = [parse_box(text) for text in boxes]
+    if json_path is not None:
+        keyframes += load_keyframes(json_path)
+    if not keyframes:
+        raise InvalidOptionError("give at least one --box FRAME:x,y,w,h or a --json file of keyframes")
+    info = open_video(input_path, fps=fps).info
+    write_masks(masks_from_boxes(info.frame_count, info.height, info.width, keyframes, span=span), **output)
+
+
+@mask.command("track")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--init", "inits", multiple=True, required=True, metavar="FRAME:MASK",
+              help="A mask of the objects on one frame (repeatable). Palette PNG ids are separate objects; "
+                   "a later init adds objects and re-anchors those it holds.")
+@click.option("--ids", "ids", type=IdList(), default=None, help="Track only these object ids (default: all).")
+@click.option("--flow", default=None, help="Optical flow estimator from vinpaint.flow (default: Farnebäck, small window).")
+@click.option("--band", default=4, show_default=True, type=click.IntRange(1, 50),
+              help="How far (px) the colour model may move the warped mask's edge.")
+@click.option("--no-refine", is_flag=True, help="Warp only, no colour refinement.")
+@click.option("--track-smooth", default=1, show_default=True, type=click.IntRange(0, 10),
+              help="Flow-aligned temporal smoothing radius inside the tracker (frames).")
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@mask_output_options
+@debug_option
+def track_command(input_path, inits, ids, flow, band, no_refine, track_smooth, fps, quiet, **output):
+    """Track keyframe masks through the whole clip, forwards and backwards.
+
+    Example: vinpaint mask track clip.mp4 --init 0:first.png --init 30:later.png -o masks/
+    """
+    from ..masks.track import track_masks
+
+    frames, _ = read_clip(input_path, fps=fps)
+    height, width = frames.shape[1:3]
+    init: dict[int, np.ndarray] = {}
+    for text in inits:
+        frame, labels = _parse_init(text, height, width)
+        if frame in init:  # two files for one frame: merge them (the later wins where they overlap)
+            labels = np.where(labels > 0, labels, init[frame])
+        init[frame] = labels
+    with progress_bar("tracking", quiet=quiet) as progress:
+        masks = track_masks(frames, init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
+                            progress=progress)
+    write_masks(masks, **output)
+
+
+@mask.command("click")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--point", "points", multiple=True, required=True, metavar="FRAME:x,y[,neg]",
+              help="A click on the object (or, with ,neg, on the background) (repeatable).")
+@click.option("--radius", type=click.FloatRange(min=1), default=None,
+              help="How far (px) the object may reach from a positive point (default: a quarter of the frame).")
+@click.option("--no-track", is_flag=True, help="Only the clicked frames' segments, no tracking.")
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@mask_output_options
+@debug_option
+def click_command(input_path, points, radius, no_track, fps, quiet, **output):
+    """Segment the clicked object on one frame, then track it through the clip.
+
+    Example: vinpaint mask click clip.mp4 --point 12:200,140 --point 12:210,180 --point 12:90,40,neg -o masks/
+    """
+    from ..masks.click import click_track, parse_point, segment_from_points
+
+    parsed = [parse_point(text) for text in points]
+    frames, _ = read_clip(input_path, fps=fps)
+    if no_track:
+        from ..errors import InvalidOptionError
+
+        masks = np.zeros(frames.shape[:3], bool)
+        for frame in sorted({p.frame for p in parsed}):
+            if frame >= len(frames):
+                raise InvalidOptionError(f"point on frame {frame} is beyond the clip's {len(frames)} frames (0-{len(frames) - 1})")
+            masks[frame] = segment_from_points(frames[frame], [p for p in parsed if p.frame == frame], radius=radius)
+    else:
+        with progress_bar("tracking", quiet=quiet) as progress:
+            masks = click_track(frames, parsed, radius=radius, progress=progress)
+    write_masks(masks, **output)
+
+
+@mask.command("preview")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--mask", "-m", "mask_path", required=True, type=click.Path(path_type=Path),
+              help="Mask folder, one image, or a mask video (non-zero = fill).")
+@click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
+              help="Preview video (.mp4 ...) or a folder for PNG frames.")
+@click.option("--mask-ids", type=IdList(), default=None, help="Show only these object ids of palette masks.")
+@click.option("--opacity", default=0.45, show_default=True, type=click.FloatRange(0, 1), help="Tint strength.")
+@click.option("--crf", default=23, show_default=True, type=click.IntRange(0, 51), help="H.264 quality.")
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+@debug_option
+def preview_command(input_path, mask_path, output_path, mask_ids, opacity, crf, fps, overwrite):
+    """Write INPUT with the mask tinted and outlined over it, to check a mask before a fill.
+
+    Example: vinpaint mask preview clip.mp4 --mask masks/ -o preview.mp4
+    """
+    from ..io import EncodeOptions, check_output, open_masks, open_video, open_writer
+    from ..masks.preview import overlay_masks
+
+    source = open_video(input_path, fps=fps)
+    info = source.info
+    masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
+    check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
+    with open_writer(output_path, info, options=EncodeOptions(crf=crf), audio_source=input_path) as sink:
+        for frame, mask in zip(source, masks):
+            sink.write(overlay_masks(frame.image[None], mask[None], opacity=opacity)[0], frame.pts)
+    click.echo(str(output_path))

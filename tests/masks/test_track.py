@@ -1,0 +1,107 @@
+"""Mask tracking: synthetic clips with a known answer, anchors, errors; real clips marked slow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vinpaint.errors import InvalidOptionError, MaskMismatchError
+from vinpaint.io import open_masks, open_video, read_label_image
+from vinpaint.masks import MASK_SOURCES
+from vinpaint.masks.track import track_masks, track_objects
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max(1, (a | b).sum()))
+
+
+def mean_iou(tracked: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([iou(a, b) for a, b in zip(tracked, truth)]))
+
+
+def test_shape_and_dtype(small_clip):
+    masks = track_masks(small_clip.frames, {0: small_clip.masks[0]})
+    assert masks.shape == small_clip.masks.shape and masks.dtype == bool
+
+
+def test_forward_tracking_follows_the_moving_square(medium_clip):
+    tracked = track_masks(medium_clip.frames, {0: medium_clip.masks[0]})
+    assert mean_iou(tracked, medium_clip.masks) > 0.95
+
+
+def test_backward_tracking_from_the_last_frame(medium_clip):
+    tracked = track_masks(medium_clip.frames, {29: medium_clip.masks[29]})
+    assert mean_iou(tracked, medium_clip.masks) > 0.95
+
+
+def test_colour_refinement_beats_the_warp_alone(medium_clip):
+    # with DIS, the square's flat inside takes the background's flow: the warp alone drifts
+    init = {0: medium_clip.masks[0]}
+    refined = mean_iou(track_masks(medium_clip.frames, init, flow="dis"), medium_clip.masks)
+    warped = mean_iou(track_masks(medium_clip.frames, init, flow="dis", refine=False, smooth=0), medium_clip.masks)
+    assert refined > warped + 0.3
+
+
+def test_init_frames_are_kept_exactly(medium_clip):
+    inits = {0: medium_clip.masks[0], 17: medium_clip.masks[17]}
+    tracked = track_masks(medium_clip.frames, inits)
+    np.testing.assert_array_equal(tracked[17], medium_clip.masks[17])
+
+
+def test_a_later_init_adds_an_object_tracked_both_ways(medium_clip):
+    later = np.zeros(medium_clip.masks.shape[1:], np.int32)
+    later[5:15, 120:140] = 2  # a static patch of background, object 2, first given on frame 20
+    labels = track_objects(medium_clip.frames, {0: medium_clip.masks[0], 20: later})
+    assert set(np.unique(labels[0])) == {0, 1, 2}
+    assert set(np.unique(labels[29])) == {0, 1, 2}
+
+
+def test_ids_selects_objects(medium_clip):
+    labels = medium_clip.masks[0].astype(np.int32)
+    labels[0:6, 0:6] = 2
+    tracked = track_masks(medium_clip.frames[:4], {0: labels}, ids=[2])
+    assert not tracked[0][medium_clip.masks[0]].any() and tracked[0, 0:6, 0:6].all()
+
+
+def test_unknown_id_is_an_error(small_clip):
+    with pytest.raises(InvalidOptionError, match=r"id\(s\) \[5\]"):
+        track_masks(small_clip.frames, {0: small_clip.masks[0]}, ids=[5])
+
+
+def test_init_frame_beyond_the_clip_is_an_error(small_clip):
+    with pytest.raises(InvalidOptionError, match="outside the clip's 16 frames"):
+        track_masks(small_clip.frames, {16: small_clip.masks[0]})
+
+
+def test_init_of_another_size_is_an_error(small_clip):
+    with pytest.raises(MaskMismatchError):
+        track_masks(small_clip.frames, {0: np.ones((10, 10), bool)})
+
+
+def test_empty_init_is_an_error(small_clip):
+    with pytest.raises(InvalidOptionError, match="empty"):
+        track_masks(small_clip.frames, {0: np.zeros(small_clip.masks.shape[1:], bool)})
+
+
+def test_registered_as_a_mask_source():
+    assert MASK_SOURCES.get("track") is track_masks
+
+
+@pytest.mark.slow
+def test_schoolgirls_first_20_frames(shared_data):
+    folder = shared_data / "schoolgirls"
+    frames = open_video(folder / "frames").read_all()
+    truth = open_masks(folder / "masks", len(frames), *frames.shape[1:3]).read_all()
+    frames, truth = frames[:20], truth[:20]
+    tracked = track_masks(frames, {0: read_label_image(folder / "masks" / "00000.png")})
+    # measured 0.83 on these 20 frames; the whole clip's figure is in docs/masks-interactive.md
+    assert mean_iou(tracked[1:], truth[1:]) > 0.7
+
+
+def test_object_is_recovered_after_passing_behind_an_occluder(medium_clip):
+    frames, truth = medium_clip.frames.copy(), medium_clip.masks.copy()
+    frames[:, :, 70:84] = (90, 90, 90)  # a grey post in front of everything
+    truth[:, :, 70:84] = False
+    tracked = track_masks(frames, {0: truth[0]})
+    # the square is half hidden around frames 11-16; once past the post the remembered shape regrows
+    assert mean_iou(tracked[22:], truth[22:]) > 0.9

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vinpaint.errors import InvalidOptionError, MaskMismatchError
+from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
+from vinpaint.flow import estimate_flow
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.track import track_masks, track_objects
@@ -81,6 +82,12 @@ def test_init_of_another_size_is_an_error(small_clip):
 def test_empty_init_is_an_error(small_clip):
     with pytest.raises(InvalidOptionError, match="empty"):
         track_masks(small_clip.frames, {0: np.zeros(small_clip.masks.shape[1:], bool)})
+
+
+def test_precomputed_flows_of_the_wrong_length_are_an_error(small_clip):
+    forward, backward = estimate_flow(small_clip.frames)
+    with pytest.raises(InvalidArrayError, match="15 fields each for 16 frames"):
+        track_masks(small_clip.frames, {0: small_clip.masks[0]}, flows=(forward[:3], backward))
 
 
 def test_registered_as_a_mask_source():

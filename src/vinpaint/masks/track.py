@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 import cv2
 import numpy as np
 
-from ..arrays import check_frames
+from ..arrays import check_flow, check_frames
 from ..errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
 from ..flow import consistency, estimate_flow, warp
 from . import MASK_SOURCES
@@ -72,9 +72,11 @@ def track_masks(
         ids: track only these object ids (default: every id found in ``init``).
         flow: a name in :data:`vinpaint.flow.FLOW_ESTIMATORS`; None (default) is Farnebäck with a
             small 9-pixel window (:func:`tracking_flow_estimator`), which keeps thin limbs' own motion
-            and measured best for tracking (DIS medium: 0.39 mean IoU against 0.43 on the benchmark).
+            and measured best for tracking (before the occlusion memory was added, DIS medium gave
+            0.39 mean IoU on the benchmark against 0.43).
         flow_scale: estimate the flow at this fraction of the size (faster, rougher).
-        band: half-width in pixels of the band around the warped edge the colour model may change.
+        band: half-width in pixels of the band around the warped edge the colour model may change
+            (0: no refinement).
         refine: refine every warped mask against its frame with the colour model (False: warp only).
         smooth: radius in frames of the flow-aligned temporal smoothing (0 = off).
         flows: precomputed ``(forward, backward)`` from :func:`vinpaint.flow.estimate_flow`.
@@ -122,7 +124,9 @@ def track_objects(
         forward, backward = (estimate_flow(frames, method=flow or "dis", scale=flow_scale, estimator=estimator)
                              if t > 1 else (None, None))
     else:
-        forward, backward = flows
+        forward, backward = (check_flow(f, (h, w), name=name) for f, name in zip(flows, ("forward flow", "backward flow")))
+        if len(forward) != t - 1 or len(backward) != t - 1:
+            raise InvalidArrayError(f"flows must hold {t - 1} fields each for {t} frames, got {len(forward)} and {len(backward)}")
     best = np.zeros((t, h, w), np.float32)
     labels = np.zeros((t, h, w), np.int32)
     total = t * len(anchors)

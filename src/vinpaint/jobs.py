@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +27,10 @@ import numpy as np
 
 from .composite import composite
 from .errors import InvalidOptionError, VinpaintError
-from .io import EncodeOptions, check_output, open_masks, open_video, open_writer, read_image, write_png
+from .io import EncodeOptions, check_output, open_masks, open_video, read_image, write_png
 from .io.images import IMAGE_EXTENSIONS
 from .masks.postprocess import prepare_mask_folder
-from .pipeline import RemoveOptions, remove_stream
+from .pipeline import RemoveOptions, remove_stream, rewrite_video
 
 log = logging.getLogger(__name__)
 
@@ -474,21 +473,5 @@ def _hide_transform(masks: Iterable[np.ndarray], method: str, amount: float):
 
 
 def _rewrite(input_path, output: Path, transform, *, encode, fps, overwrite, progress) -> Path:
-    """Decode ``input_path``, pass its images through ``transform`` and write them with the input's timing and audio."""
-    source = open_video(input_path, fps=fps)
-    check_output(output, inputs=(input_path,), overwrite=overwrite)
-    info = source.info
-    timestamps: deque[int] = deque()
-
-    def images() -> Iterator[np.ndarray]:
-        for frame in source:
-            timestamps.append(frame.pts)
-            yield frame.image
-
-    audio = info.path if info.kind == "video" else None
-    with open_writer(output, info, options=encode, audio_source=audio) as writer:
-        for done, image in enumerate(transform(images()), start=1):
-            writer.write(image, timestamps.popleft())
-            if progress:
-                progress(done, info.frame_count)
-    return output
+    return rewrite_video(open_video(input_path, fps=fps), output, transform, encode=encode, overwrite=overwrite,
+                         progress=progress)

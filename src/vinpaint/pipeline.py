@@ -26,7 +26,7 @@ from .arrays import check_frames, check_masks
 from .composite import BLEND_MODES, composite, dilate_mask, poisson_blend
 from .engines import ENGINES
 from .errors import InvalidOptionError, MaskMismatchError
-from .io import EncodeOptions, check_output, open_masks, open_video, open_writer
+from .io import EncodeOptions, VideoSource, check_output, open_masks, open_video, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class RemoveOptions:
 
 #: Named settings, from fastest to best.  Figures behind each are in the README's benchmark tables.
 PRESETS: dict[str, dict] = {
-    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4}},
+    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea"}},
     "default": {},
     "quality": {"feather": 2.0, "engine_options": {"refine_passes": 1}},
 }
@@ -229,9 +229,36 @@ def remove_file(
     """
     options = _options(options, kwargs)
     source = open_video(input_path, fps=fps)
-    output = check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
+    check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
+    return rewrite_video(source, output_path, lambda images: remove_stream(images, masks, options, total=info.frame_count),
+                         inputs=(input_path, mask_path), encode=encode, overwrite=overwrite, progress=progress)
+
+
+Transform = Callable[[Iterator[np.ndarray]], Iterator[np.ndarray]]
+
+
+def rewrite_video(
+    source: VideoSource,
+    output_path: str | Path,
+    transform: Transform,
+    *,
+    inputs: tuple[str | Path, ...] = (),
+    encode: EncodeOptions | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Decode ``source``, pass its images through ``transform``, write them with the source's timing and audio.
+
+    ``transform`` takes the iterator of ``(H,W,3)`` uint8 RGB frames (decoded on a thread ahead of
+    it) and yields one output frame per input frame, in order.  Every job that changes pixels and
+    keeps everything else (``remove``, ``anonymize``, ``watermark``...) is one such transform.
+
+    Returns: the output path.
+    """
+    info = source.info
+    output = check_output(output_path, inputs=(info.path, *inputs), overwrite=overwrite)
     timestamps: deque[int] = deque()
 
     def images() -> Iterator[np.ndarray]:
@@ -241,8 +268,10 @@ def remove_file(
 
     audio = info.path if info.kind == "video" else None
     with open_writer(output, info, options=encode, audio_source=audio) as writer:
-        for image in remove_stream(_prefetch(images()), masks, options, total=info.frame_count, progress=progress):
+        for done, image in enumerate(transform(_prefetch(images())), start=1):
             writer.write(image, timestamps.popleft())
+            if progress:
+                progress(done, info.frame_count)
     return output
 
 

@@ -83,7 +83,7 @@ class RemoveOptions:
 PRESETS: dict[str, dict] = {
     "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea"}},
     "default": {},
-    "quality": {"feather": 2.0, "engine_options": {"refine_passes": 1}},
+    "quality": {"engine_options": {"refine_passes": 1}},
 }
 
 

@@ -9,7 +9,7 @@ from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchE
 from vinpaint.flow import estimate_flow
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
-from vinpaint.masks.track import track_masks, track_objects
+from vinpaint.masks.track import _object_flow, _similarity_warp, track_masks, track_objects
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -41,6 +41,40 @@ def test_colour_refinement_beats_the_warp_alone(medium_clip):
     refined = mean_iou(track_masks(medium_clip.frames, init, flow="dis"), medium_clip.masks)
     warped = mean_iou(track_masks(medium_clip.frames, init, flow="dis", refine=False, smooth=0), medium_clip.masks)
     assert refined > warped + 0.3
+
+
+@pytest.mark.parametrize("motion", ["flow", "similarity", "auto"])
+def test_every_motion_model_follows_the_moving_square(medium_clip, motion):
+    tracked = track_masks(medium_clip.frames, {0: medium_clip.masks[0]}, motion=motion)
+    assert mean_iou(tracked, medium_clip.masks) > 0.95
+
+
+def test_similarity_warp_ignores_vectors_of_an_occluder():
+    mask = np.zeros((60, 80), bool)
+    mask[20:40, 20:40] = True
+    flow = np.zeros((60, 80, 2), np.float32)
+    flow[..., 0], flow[..., 1] = 5.0, -3.0  # the object moves 5 right, 3 up
+    flow[:, 34:40] = (-12.0, 0.0)  # a post sweeping left over a third of it
+    moved = _similarity_warp(mask, flow, fallback=mask)
+    expected = np.zeros_like(mask)
+    expected[17:37, 25:45] = True
+    assert iou(moved, expected) > 0.95
+
+
+def test_object_flow_averages_over_the_object_only():
+    flow = np.zeros((40, 40, 2), np.float32)
+    flow[:, :20] = (4.0, 1.0)  # the object's side
+    flow[:, 20:] = (-9.0, 0.0)  # background
+    weight = np.zeros((40, 40), bool)
+    weight[10:30, 5:20] = True
+    smoothed = _object_flow(flow, weight, 3.0)
+    # just beyond the object's edge the object's own motion, not the background's, carries the mask
+    np.testing.assert_allclose(smoothed[20, 21], (4.0, 1.0), atol=1e-2)
+
+
+def test_unknown_motion_model_is_an_error(small_clip):
+    with pytest.raises(InvalidOptionError, match="motion must be one of"):
+        track_masks(small_clip.frames, {0: small_clip.masks[0]}, motion="affine")
 
 
 def test_init_frames_are_kept_exactly(medium_clip):

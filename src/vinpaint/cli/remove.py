@@ -24,14 +24,14 @@ from .progress import progress_bar
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
               help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames.")
 @click.option("--preset", default="default", show_default=True, type=click.Choice(list(PRESETS)),
-              help="fast: about twice the speed; quality: robust flow and feathering, slower.")
+              help="fast: DIS fast at half size, Telea keyframes; quality: a robust-flow pass, about half the speed.")
 @click.option("--engine", default=None, type=click.Choice(ENGINES.names()), help="Inpainting engine [default: propagate].")
 @click.option("--fill", default=None, type=click.Choice(SPATIAL_FILLERS.names()),
               help="Spatial filler for pixels no frame shows.")
 @click.option("--flow", default=None, type=click.Choice(FLOW_ESTIMATORS.names()), help="Optical flow estimator.")
 @click.option("--dilate", default=None, type=click.IntRange(0, 200), help="Grow the mask by PX pixels [default: 4].")
 @click.option("--feather", default=None, type=click.FloatRange(0, 200),
-              help="Soften the composite edge over PX pixels, inside the mask [default: 0, quality: 2].")
+              help="Soften the composite edge over PX pixels, inside the mask [default: 0].")
 @click.option("--blend", default=None, type=click.Choice(BLEND_MODES),
               help="poisson: gradient-domain blending at the hole boundary [default: none].")
 @click.option("--mask-ids", type=IdList(), default=None, help="Object ids to remove from palette masks (default: all non-zero).")

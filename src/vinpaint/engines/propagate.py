@@ -19,7 +19,7 @@ import logging
 
 import numpy as np
 
-from ..composite import dilate_mask
+from ..composite import dilate_mask, poisson_blend
 from ..errors import InvalidOptionError
 from ..flow import complete_flow, estimate_flow, make_flow_estimator, warp
 from ..propagation import FlowPairs, propagate_bidirectional
@@ -74,6 +74,7 @@ def inpaint_propagate(
     refine_passes: int = 0,
     temporal_smoothing: float = 0.6,
     one_sided_prior: float = 0.25,
+    seamless: bool = True,
 ) -> np.ndarray:
     """Flow-guided propagation with keyframe synthesis (the default engine).
 
@@ -96,6 +97,10 @@ def inpaint_propagate(
             one seen from one side is often something that moved through the hole (a person), and
             the mix hedges it.  Measured on the completion cases against 0: +0.4 dB on average at
             0.25 (+0.35 at 0.5, which also costs removal sharpness: 0.59 against 0.67).
+        seamless: gradient-domain blending of each frame's fill into its frame (Pérez et al. 2003)
+            before the temporal smoothing, which then evens out the per-frame solves.  Measured:
+            +0.27 dB on average over the completion cases, and the one case below Telea (-0.61 dB)
+            brought level (+0.01 dB).
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
     """
@@ -115,6 +120,8 @@ def inpaint_propagate(
     for _ in range(refine_passes):
         flows = refine_flows(filled, holes, flows, flow=flow, flow_scale=flow_scale, margin=8)
         filled = _fill(frames, holes, flows, **settings)
+    if seamless:
+        filled = np.stack([poisson_blend(frame, fill_, hole) for frame, fill_, hole in zip(frames, filled, holes)])
     if temporal_smoothing > 0:
         filled = smooth_along_flow(filled, holes, flows, temporal_smoothing)
     return filled

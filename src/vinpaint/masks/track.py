@@ -59,6 +59,7 @@ def track_masks(
     smooth: int = 1,
     flows: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Progress | None = None,
+    motion: str = "auto",
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
 
@@ -91,7 +92,7 @@ def track_masks(
     when tracking again on the same frames.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
-                           smooth=smooth, flows=flows, progress=progress)
+                           smooth=smooth, flows=flows, progress=progress, motion=motion)
     return labels > 0
 
 
@@ -107,6 +108,7 @@ def track_objects(
     smooth: int = 1,
     flows: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Progress | None = None,
+    motion: str = "auto",
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).
 
@@ -119,6 +121,8 @@ def track_objects(
         raise InvalidOptionError(f"band must be >= 0 pixels, got {band}")
     if smooth < 0:
         raise InvalidOptionError(f"smooth must be >= 0 frames, got {smooth}")
+    if motion not in MOTION_MODELS:
+        raise InvalidOptionError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
     if flows is None:
         estimator = tracking_flow_estimator() if flow is None else None
         forward, backward = (estimate_flow(frames, method=flow or "dis", scale=flow_scale, estimator=estimator)
@@ -131,7 +135,7 @@ def track_objects(
     labels = np.zeros((t, h, w), np.int32)
     total = t * len(anchors)
     for number, (object_id, keyed) in enumerate(anchors.items()):
-        soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth)
+        soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion)
         wins = (soft > 0.5) & (soft > best)
         labels[wins] = object_id
         np.maximum(best, soft, out=best)
@@ -139,6 +143,12 @@ def track_objects(
             progress((number + 1) * t, total)
         log.debug("object %d: tracked from frames %s", object_id, sorted(keyed))
     return labels
+
+
+#: how a mask moves from frame to frame: ``flow`` (per pixel, along the object-smoothed flow),
+#: ``similarity`` (rigidly: rotation, scale and shift fitted to the flow inside the mask by RANSAC),
+#: ``auto`` (per object, whichever tracks it more consistently there and back from its anchor)
+MOTION_MODELS = ("auto", "flow", "similarity")
 
 
 def tracking_flow_estimator():
@@ -179,7 +189,8 @@ def _anchors(init: Mapping[int, np.ndarray], t: int, h: int, w: int, ids: list[i
     return anchors
 
 
-def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, band: int, smooth: int) -> np.ndarray:
+def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, band: int, smooth: int,
+                  motion: str) -> np.ndarray:
     """Soft ``(T,H,W)`` float32 mask of one object from its anchors."""
     t = len(frames)
     keys = sorted(keyed)
@@ -189,28 +200,15 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
         previous = keys[index - 1] if index > 0 else None
         following = keys[index + 1] if index + 1 < len(keys) else None
         model = ColourModel(frames[key], keyed[key], band) if band else None
+        rigid = (motion == "similarity" if motion != "auto"
+                 else _similarity_tracks_better(frames, keyed[key], key, forward, backward, model))
         soft[key] += keyed[key]
         weight[key] += 1
         # forward to the next anchor (exclusive) or the end; backward to the previous anchor or the start
         for step, stop, bounded in ((+1, following, following is not None), (-1, previous, previous is not None)):
             stop = stop if bounded else (t if step > 0 else -1)
             span = abs(stop - key)
-            current = keyed[key]
-            memory = current  # the object's fullest recent shape, kept while an occluder hides part of it
-            for frame in range(key + step, stop, step):
-                flow = backward[frame - 1] if step > 0 else forward[frame]
-                reverse = forward[frame - 1] if step > 0 else backward[frame]
-                moved = _translate(memory, reverse, current)
-                current = warp(current.astype(np.float32), flow) > 0.5
-                if model is not None:
-                    # the colours alone decide (a) pixels whose flow fails the forward-backward check:
-                    # hidden in the previous frame, e.g. background uncovered behind the object, so
-                    # their warped label is a guess (dropping them outright measured worse: 0.29 mean
-                    # IoU against 0.38); (b) pixels of the remembered shape that the warp lost: an
-                    # occluder may have hidden them, and the colours bring them back once it has passed
-                    unsure = (~consistency(flow, reverse) & current) | (moved & ~current)
-                    current = model.refine(frames[frame], current, unsure)
-                memory = current if current.sum() >= MEMORY_KEEP * moved.sum() else (moved | current)
+            for frame, current in _propagate(frames, keyed[key], key, stop, forward, backward, model, rigid=rigid):
                 # an anchor rules its neighbourhood; between two anchors weights fall linearly
                 w_frame = max(1.0 - abs(frame - key) / span, 1e-3) if bounded else 1.0
                 soft[frame] += w_frame * current
@@ -219,6 +217,110 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
     if smooth and t > 1:
         soft = _smooth_along_flow(soft, forward, backward, smooth, keep=set(keys))
     return soft
+
+
+def _propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, model, *, rigid: bool):
+    """Yield ``(frame, (H,W) bool mask)`` from ``key`` (exclusive) towards ``stop`` (exclusive)."""
+    step = 1 if stop > key else -1
+    current = mask
+    memory = current  # the object's fullest recent shape, kept while an occluder hides part of it
+    for frame in range(key + step, stop, step):
+        flow = backward[frame - 1] if step > 0 else forward[frame]
+        reverse = forward[frame - 1] if step > 0 else backward[frame]
+        moved = _translate(memory, reverse, current)
+        previous = current
+        # the flow smoothed over the object's own, reliable pixels: one pixel's wrong vector (a
+        # thin limb, a passing branch) no longer tears the mask apart
+        warped = warp(previous.astype(np.float32), flow) > 0.5
+        flow = _object_flow(flow, warped & consistency(flow, reverse), OBJECT_FLOW_SIGMA)
+        current = warp(previous.astype(np.float32), flow) > 0.5
+        if rigid and current.any():
+            current = _similarity_warp(previous, reverse, fallback=current)
+        if model is not None:
+            # the colours alone decide (a) pixels whose flow fails the forward-backward check:
+            # hidden in the previous frame, e.g. background uncovered behind the object, so
+            # their warped label is a guess (dropping them outright measured worse: 0.29 mean
+            # IoU against 0.38); (b) pixels of the remembered shape that the warp lost: an
+            # occluder may have hidden them, and the colours bring them back once it has passed
+            unsure = (~consistency(flow, reverse) & current) | (moved & ~current)
+            current = model.refine(frames[frame], current, unsure)
+        memory = current if current.sum() >= MEMORY_KEEP * moved.sum() else (moved | current)
+        yield frame, current
+
+
+#: frames tracked ahead and back again to choose the object's motion model (``motion="auto"``)
+SELECT_FRAMES = 20
+#: the similarity model must beat the flow's round trip IoU by this much to be chosen
+SELECT_MARGIN = 0.05
+#: sigma in pixels of the object-weighted smoothing of the flow that carries the mask
+OBJECT_FLOW_SIGMA = 3.0
+
+
+def _similarity_tracks_better(frames, mask: np.ndarray, key: int, forward, backward, model) -> bool:
+    """Whether the similarity motion model tracks the object more consistently than the flow.
+
+    Tracks ``mask`` up to :data:`SELECT_FRAMES` frames away from ``key`` (forwards where the clip
+    allows, else backwards) and back again with each model, and compares each round trip's end
+    with ``mask`` by IoU; a self-check needing no ground truth.
+    """
+    t = len(frames)
+    reach = min(SELECT_FRAMES, max(t - 1 - key, key))
+    if reach < 2:
+        return False
+    far = key + reach if key + reach < t else key - reach
+    scores = []
+    for rigid in (False, True):
+        there = mask
+        for _, there in _propagate(frames, mask, key, far + (1 if far > key else -1), forward, backward, model, rigid=rigid):
+            pass
+        back = there
+        for _, back in _propagate(frames, there, far, key + (-1 if far > key else 1), forward, backward, model, rigid=rigid):
+            pass
+        scores.append(_iou(back, mask))
+    log.debug("motion model round trips over %d frames: flow %.3f, similarity %.3f", reach, *scores)
+    return scores[1] > scores[0] + SELECT_MARGIN
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = np.count_nonzero(a | b)
+    return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def _object_flow(flow: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
+    """``flow`` averaged over the ``weight`` pixels by normalised convolution (Knutsson & Westin 1993).
+
+    Far from any weighted pixel the result falls back to the weighted pixels' median flow.
+    Shape: flow ``(H,W,2)`` float32; weight ``(H,W)`` bool; returns ``(H,W,2)`` float32.
+    """
+    if not weight.any():
+        return flow
+    weights = weight.astype(np.float32)
+    density = cv2.GaussianBlur(weights, (0, 0), sigma)
+    median = np.median(flow[weight], axis=0)
+    out = np.empty_like(flow)
+    for channel in range(2):
+        total = cv2.GaussianBlur(flow[..., channel] * weights, (0, 0), sigma)
+        out[..., channel] = (total + 1e-3 * median[channel]) / (density + 1e-3)
+    return out
+
+
+def _similarity_warp(mask: np.ndarray, flow: np.ndarray, *, fallback: np.ndarray) -> np.ndarray:
+    """``mask`` moved by the similarity (rotation, scale, shift) that best explains ``flow`` on it.
+
+    Fitted with RANSAC (``cv2.estimateAffinePartial2D``) to the displacements of every third
+    object pixel, so an occluder's or the background's vectors inside the mask are outliers;
+    ``fallback`` where no fit is found.
+    """
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 9:
+        return fallback
+    source = np.ascontiguousarray(np.stack([xs, ys], 1).astype(np.float32)[::3])
+    target = np.ascontiguousarray(source + flow[ys[::3], xs[::3]])
+    matrix, _ = cv2.estimateAffinePartial2D(source, target, method=cv2.RANSAC, ransacReprojThreshold=2.0)
+    if matrix is None:
+        return fallback
+    h, w = mask.shape
+    return cv2.warpAffine(mask.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST) > 0
 
 
 _BINS = 32  # colour histogram bins per channel (16 and 8 measured worse)
@@ -253,11 +355,16 @@ class ColourModel:
 
     prior_blur = 0.75  # sigma of the shape prior's blur, in units of ``band``
     ring = 4  # the background ring reaches ``ring * band + 4`` pixels beyond the warped mask
+    anchor_share = 0.3  # share of the anchor frame's ring in the background histogram (0.5: tennis +, others -)
 
     def __init__(self, frame: np.ndarray, mask: np.ndarray, band: int, *, weight: float = 1.0) -> None:
         self.band = band
         self.weight = weight
         self.object_hist = _histogram(_colour_index(frame), mask)
+        # the anchor's own surroundings, mixed into every frame's background: a colour common
+        # both in the object and around it (the clay under a band drawn along a court line) is
+        # no longer taken for the object
+        self.anchor_background = _histogram(_colour_index(frame), self._ring(mask))
 
     def _ring(self, mask: np.ndarray) -> np.ndarray:
         return _dilate(mask, self.ring * self.band + 4) & ~_dilate(mask, 2)
@@ -289,6 +396,7 @@ class ColourModel:
         if self.weight > 0:
             index = _colour_index(roi_frame)
             background = _histogram(index, self._ring(roi_mask))
+            background = (1 - self.anchor_share) * background + self.anchor_share * self.anchor_background
             logit = logit + self.weight * _logit(self._likelihood(index, self.object_hist, background))
         near = _dilate(roi_mask, self.band) & ~_erode(roi_mask, self.band)
         if unreliable is not None:

@@ -81,7 +81,7 @@ class RemoveOptions:
 
 #: Named settings, from fastest to best.  Figures behind each are in the README's benchmark tables.
 PRESETS: dict[str, dict] = {
-    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea"}},
+    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False}},
     "default": {},
     "quality": {"engine_options": {"refine_passes": 1}},
 }

@@ -124,6 +124,8 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
 @click.option("--flow", default=None, help="Optical flow estimator from vinpaint.flow (default: Farnebäck, small window).")
 @click.option("--band", default=4, show_default=True, type=click.IntRange(1, 50),
               help="How far (px) the colour model may move the warped mask's edge.")
+@click.option("--motion", default="auto", show_default=True, type=click.Choice(["auto", "flow", "similarity"]),
+              help="How a mask moves: along the flow, as a whole (similarity fitted to the flow), or chosen per object.")
 @click.option("--no-refine", is_flag=True, help="Warp only, no colour refinement.")
 @click.option("--track-smooth", default=1, show_default=True, type=click.IntRange(0, 10),
               help="Flow-aligned temporal smoothing radius inside the tracker (frames).")
@@ -131,7 +133,7 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @mask_output_options
 @debug_option
-def track_command(input_path, inits, ids, flow, band, no_refine, track_smooth, fps, quiet, **output):
+def track_command(input_path, inits, ids, flow, band, motion, no_refine, track_smooth, fps, quiet, **output):
     """Track keyframe masks through the whole clip, forwards and backwards.
 
     Example: vinpaint mask track clip.mp4 --init 0:first.png --init 30:later.png -o masks/
@@ -148,7 +150,7 @@ def track_command(input_path, inits, ids, flow, band, no_refine, track_smooth, f
         init[frame] = labels
     with progress_bar("tracking", quiet=quiet) as progress:
         masks = track_masks(frames, init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
-                            progress=progress)
+                            motion=motion, progress=progress)
     write_masks(masks, **output)
 
 

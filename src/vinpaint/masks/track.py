@@ -2,7 +2,15 @@
 
 Each object starts from its keyframe masks ("anchors") and is carried frame by frame along the
 optical flow (Farnebäck with a small window by default) by backward warping, so an occluder that
-moves in front of the object brings its own, empty, history with it.  Where the flow fails the
+moves in front of the object brings its own, empty, history with it.  The flow that carries the
+mask is first averaged over the object's own pixels whose flow passes the forward-backward check
+(normalised convolution, Knutsson & Westin 1993, sigma 3 px), so a single wrong vector on a thin
+limb does not tear the mask.  Some objects are better carried rigidly: a similarity (rotation,
+scale, shift) fitted by RANSAC to the flow inside the mask ignores the vectors of a tree sweeping
+across a thin rider, which drag a per-pixel warp away.  With ``motion="auto"`` each object tracks
+itself up to 20 frames away from its anchor and back with both models, and keeps the one whose
+round trip returns closer to the anchor mask (a self-check that needs no ground truth, in the
+spirit of the forward-backward error of Kalal et al. ICPR 2010).  Where the flow fails the
 forward-backward check (Sundaram et al. ECCV 2010), typically background uncovered behind a moving
 object, the warped label is only a guess: there the shape prior is dropped and the colours decide.
 The same holds where a tree or a person passes in front: the object's fullest recent shape is
@@ -11,7 +19,9 @@ colour model each frame, so the object regrows once the occluder has passed.
 Every warped mask is then refined against its frame by a colour model in the spirit of GrabCut's (Rother et al., SIGGRAPH 2004) and of the
 colour-plus-shape classifiers of Video SnapCut (Bai et al., SIGGRAPH 2009): the object's colour
 histogram, learnt once on the anchor frame (so it cannot drift), against the background's, learnt in
-a ring around the warped mask in the current frame (so it follows a panning camera); the log-odds of
+a ring around the warped mask in the current frame (so it follows a panning camera) mixed with 30 %
+of the anchor frame's own ring (so a colour found both in the object and around it, such as the clay
+under a band drawn along a court line, is not taken for the object); the log-odds of
 the colour likelihood ratio are added to those of the warped mask blurred by the flow's uncertainty,
 and only pixels within ``band`` of the warped edge may change.  This pulls a drifting edge back onto
 the object and regrows parts that reappear from behind an occluder.
@@ -31,6 +41,7 @@ Convention: see :mod:`vinpaint.arrays`.  Object ids are the non-zero values of t
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 
@@ -82,14 +93,18 @@ def track_masks(
         smooth: radius in frames of the flow-aligned temporal smoothing (0 = off).
         flows: precomputed ``(forward, backward)`` from :func:`vinpaint.flow.estimate_flow`.
         progress: ``progress(done, total)`` called as frames of each object are tracked.
+        motion: how masks move between frames, one of :data:`MOTION_MODELS`: ``"flow"`` (per
+            pixel), ``"similarity"`` (rigidly, RANSAC fit to the flow in the mask) or ``"auto"``
+            (default: per anchor, whichever returns closer to the anchor after a round trip of up
+            to 20 frames; it costs about 20 extra frames of tracking per object).
 
     Raises:
-        InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id.
+        InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id or ``motion``.
         MaskMismatchError: an init mask of another size than the frames.
 
-    Speed: 30 frames of 432x240 took 2.6 s with one object (2.1 s of it the flow) and 2.9 s with
-    seven, on a shared 2-core machine; ``flow="dis"`` about halves the flow's share.  Pass ``flows``
-    when tracking again on the same frames.
+    Speed: 30 frames of 432x240 took 1.7 s with one object and 3.8 s with seven (1.6 s and 2.5 s
+    with ``motion="flow"``), flow included, on a shared 2-core machine; ``flow="dis"`` about halves
+    the flow's share.  Pass ``flows`` when tracking again on the same frames.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
                            smooth=smooth, flows=flows, progress=progress, motion=motion)
@@ -200,15 +215,21 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
         previous = keys[index - 1] if index > 0 else None
         following = keys[index + 1] if index + 1 < len(keys) else None
         model = ColourModel(frames[key], keyed[key], band) if band else None
-        rigid = (motion == "similarity" if motion != "auto"
-                 else _similarity_tracks_better(frames, keyed[key], key, forward, backward, model))
         soft[key] += keyed[key]
         weight[key] += 1
         # forward to the next anchor (exclusive) or the end; backward to the previous anchor or the start
-        for step, stop, bounded in ((+1, following, following is not None), (-1, previous, previous is not None)):
-            stop = stop if bounded else (t if step > 0 else -1)
+        ends = {+1: following if following is not None else t, -1: previous if previous is not None else -1}
+        if motion == "auto":
+            rigid, chosen = _choose_motion(frames, keyed[key], key, ends, forward, backward, model)
+        else:
+            rigid, chosen = motion == "similarity", None
+        for step, stop in ends.items():
             span = abs(stop - key)
-            for frame, current in _propagate(frames, keyed[key], key, stop, forward, backward, model, rigid=rigid):
+            bounded = stop not in (t, -1)
+            track = _propagate(frames, keyed[key], key, stop, forward, backward, model, rigid=rigid)
+            if chosen is not None and chosen[0] == step:
+                track = itertools.chain(chosen[1], chosen[2])  # reuse the choice's outbound trip
+            for frame, current in track:
                 # an anchor rules its neighbourhood; between two anchors weights fall linearly
                 w_frame = max(1.0 - abs(frame - key) / span, 1e-3) if bounded else 1.0
                 soft[frame] += w_frame * current
@@ -252,33 +273,46 @@ def _propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward,
 SELECT_FRAMES = 20
 #: the similarity model must beat the flow's round trip IoU by this much to be chosen
 SELECT_MARGIN = 0.05
+#: where the two models' masks at the far frame overlap more than this (IoU), the flow is kept
+SELECT_AGREE = 0.9
 #: sigma in pixels of the object-weighted smoothing of the flow that carries the mask
 OBJECT_FLOW_SIGMA = 3.0
 
 
-def _similarity_tracks_better(frames, mask: np.ndarray, key: int, forward, backward, model) -> bool:
+def _choose_motion(frames, mask: np.ndarray, key: int, ends: dict[int, int], forward, backward, model):
     """Whether the similarity motion model tracks the object more consistently than the flow.
 
     Tracks ``mask`` up to :data:`SELECT_FRAMES` frames away from ``key`` (forwards where the clip
-    allows, else backwards) and back again with each model, and compares each round trip's end
-    with ``mask`` by IoU; a self-check needing no ground truth.
+    allows, else backwards) with each model, back again, and compares each round trip's end with
+    ``mask`` by IoU: a self-check that needs no ground truth (where both models agree on the far
+    frame, the flow is kept without the round trips).
+
+    Returns ``(rigid, outbound)``: ``outbound`` is None or ``(step, masks, generator)``, the
+    chosen model's trip so far as ``(frame, mask)`` pairs and the generator that continues it.
     """
-    t = len(frames)
-    reach = min(SELECT_FRAMES, max(t - 1 - key, key))
-    if reach < 2:
-        return False
-    far = key + reach if key + reach < t else key - reach
+    for step, stop in ends.items():
+        reach = min(SELECT_FRAMES, abs(stop - key) - 1)
+        if reach >= 2:
+            break
+    else:
+        return False, None
+    far = key + step * reach
+    trips = {}
+    for rigid in (False, True):
+        track = _propagate(frames, mask, key, ends[step], forward, backward, model, rigid=rigid)
+        trips[rigid] = (step, list(itertools.islice(track, reach)), track)
+    there = {rigid: trip[1][-1][1] for rigid, trip in trips.items()}
+    if _iou(there[False], there[True]) > SELECT_AGREE:
+        return False, trips[False]
     scores = []
     for rigid in (False, True):
-        there = mask
-        for _, there in _propagate(frames, mask, key, far + (1 if far > key else -1), forward, backward, model, rigid=rigid):
-            pass
-        back = there
-        for _, back in _propagate(frames, there, far, key + (-1 if far > key else 1), forward, backward, model, rigid=rigid):
+        back = there[rigid]
+        for _, back in _propagate(frames, there[rigid], far, key - step, forward, backward, model, rigid=rigid):
             pass
         scores.append(_iou(back, mask))
     log.debug("motion model round trips over %d frames: flow %.3f, similarity %.3f", reach, *scores)
-    return scores[1] > scores[0] + SELECT_MARGIN
+    rigid = scores[1] > scores[0] + SELECT_MARGIN
+    return rigid, trips[rigid]
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -76,5 +76,7 @@ def test_presets_build_valid_options_and_overrides_win():
     fast = options_from_preset("fast", dilate=9, engine_options={"fill": "ns"})
     assert fast.dilate == 9 and fast.engine_options["fill"] == "ns" and fast.engine_options["flow"] == "dis-fast"
     assert options_from_preset("fast", engine="perframe").engine_options == {}
+    kept = options_from_preset("fast", engine="perframe", engine_options={"temporal_smoothing": 0.5})
+    assert kept.engine_options == {"temporal_smoothing": 0.5}
     with pytest.raises(InvalidOptionError, match="fast"):
         options_from_preset("turbo")

@@ -95,9 +95,10 @@ def options_from_preset(preset: str = "default", **overrides) -> RemoveOptions:
     if preset not in PRESETS:
         raise InvalidOptionError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
     settings = {key: (dict(value) if isinstance(value, dict) else value) for key, value in PRESETS[preset].items()}
-    engine_options = {**settings.pop("engine_options", {}), **overrides.pop("engine_options", {})}
+    preset_engine_options = settings.pop("engine_options", {})
     if overrides.get("engine", "propagate") != "propagate":
-        engine_options = {}  # preset engine options tune the default engine only
+        preset_engine_options = {}  # a preset's engine options tune the default engine only
+    engine_options = {**preset_engine_options, **overrides.pop("engine_options", {})}
     merged = {**settings, **overrides}
     try:
         return RemoveOptions(**merged, engine_options=engine_options)
@@ -278,12 +279,7 @@ def rewrite_video(
 def _options(options: RemoveOptions | None, overrides: dict) -> RemoveOptions:
     if options is not None and overrides:
         raise InvalidOptionError("pass either a RemoveOptions or keyword options, not both")
-    if options is not None:
-        return options
-    try:
-        return RemoveOptions(**overrides)
-    except TypeError as error:
-        raise InvalidOptionError(f"{error}; valid options: {', '.join(RemoveOptions.__dataclass_fields__)}") from None
+    return options if options is not None else options_from_preset("default", **overrides)
 
 
 def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:

@@ -135,7 +135,7 @@ def test_schoolgirls_first_20_frames(shared_data):
     truth = open_masks(folder / "masks", len(frames), *frames.shape[1:3]).read_all()
     frames, truth = frames[:20], truth[:20]
     tracked = track_masks(frames, {0: read_label_image(folder / "masks" / "00000.png")})
-    # measured 0.83 on these 20 frames; the whole clip's figure is in docs/masks-interactive.md
+    # measured 0.83 on these 20 frames; the whole clip's figure is in the README's tracking table
     assert mean_iou(tracked[1:], truth[1:]) > 0.7
 
 

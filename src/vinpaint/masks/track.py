@@ -33,7 +33,7 @@ with its flow-aligned neighbours in the previous and next frames), so its edge d
 frame to frame (the flicker ProPainter issue #9 reports).
 
 Measured accuracy (``benchmarks/mask_tracking.py``) is far from learned trackers on hard clips (a
-thin, fast object before a background of its own colours); see docs/masks-interactive.md.
+thin, fast object before a background of its own colours); see the README, "Measured tracking accuracy".
 
 Convention: see :mod:`vinpaint.arrays`.  Object ids are the non-zero values of the init masks
 (a bool mask is object 1); the same id at several frames is one object re-anchored there.

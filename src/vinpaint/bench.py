@@ -35,7 +35,7 @@ from .composite import dilate_mask
 from .errors import InputNotFoundError, MaskMismatchError, UnreadableInputError, VinpaintError
 from .io import open_masks, open_video, write_png
 from .metrics import EvalReport, evaluate, temporal_reference
-from .pipeline import RemoveOptions, remove
+from .pipeline import RemoveOptions, parse_option_value, remove
 from .spatial import fill_telea
 
 log = logging.getLogger(__name__)
@@ -675,7 +675,7 @@ def parse_variant(spec: str) -> tuple[str, RemoveOptions]:
         if not sep or not key:
             raise InvalidOptionError(f"variant {spec!r}: {pair!r} is not KEY=VALUE")
         key = key.strip().replace("-", "_")
-        (fields if key in _REMOVE_FIELDS else engine_options)[key] = _literal(raw.strip())
+        (fields if key in _REMOVE_FIELDS else engine_options)[key] = parse_option_value(raw.strip())
     if not name or not engine:
         raise InvalidOptionError(f"variant {spec!r} is not NAME=ENGINE[:KEY=VALUE,...]")
     fields.setdefault("dilate", 0)
@@ -690,17 +690,6 @@ def parse_variants(specs: Iterable[str]) -> dict[str, RemoveOptions]:
             name, options = parse_variant(spec)
             variants[name] = options
     return variants
-
-
-def _literal(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text
 
 
 def encode_clip(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18) -> Path:

@@ -282,6 +282,18 @@ def _options(options: RemoveOptions | None, overrides: dict) -> RemoveOptions:
     return options if options is not None else options_from_preset("default", **overrides)
 
 
+def parse_option_value(text: str) -> int | float | bool | str:
+    """A ``KEY=VALUE`` option's value from text: an int, a float, true/false, or the text itself."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
 def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:
     """Run ``iterable`` on a thread ahead of its consumer (decoding overlaps the fill)."""
     items: queue.Queue = queue.Queue(maxsize=size)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from ..pipeline import parse_option_value
+
 
 class FrameRange(click.ParamType):
     """``FIRST-LAST`` (inclusive, 0-based) or a single ``N``."""
@@ -48,16 +50,5 @@ def parse_engine_options(pairs: tuple[str, ...]) -> dict:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
-        options[key.strip().replace("-", "_")] = _literal(raw.strip())
+        options[key.strip().replace("-", "_")] = parse_option_value(raw.strip())
     return options
-
-
-def _literal(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text

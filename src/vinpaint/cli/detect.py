@@ -9,6 +9,7 @@ import numpy as np
 
 from . import debug_option
 from .mask import mask, mask_output_options, write_masks
+from .options import damage_detection_options, watermark_detection_options
 
 _INPUT = click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 _FPS = click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25).")
@@ -16,10 +17,7 @@ _FPS = click.option("--fps", type=click.FloatRange(min=0.001), default=None, hel
 
 @mask.command()
 @_INPUT
-@click.option("--samples", default=48, show_default=True, type=click.IntRange(3, 10000),
-              help="Frames spread over the clip that are compared.")
-@click.option("--sensitivity", default=8.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Edges must exceed this many robust standard deviations of the background (lower = finds fainter overlays).")
+@watermark_detection_options
 @click.option("--min-consistency", default=0.6, show_default=True, type=click.FloatRange(0, 1),
               help="How alike an overlay's edges must be in every frame (1 = identical).")
 @_FPS
@@ -109,10 +107,7 @@ def text(input_path, plates, find_text, min_height, min_chars, margin, fps, **ou
 
 @mask.command()
 @_INPUT
-@click.option("--radius", default=2, show_default=True, type=click.IntRange(1, 10),
-              help="Neighbouring frames on each side each frame is compared with.")
-@click.option("--threshold", default=40.0, show_default=True, type=click.FloatRange(min=1),
-              help="Least difference (grey levels) from the aligned neighbours that counts as damage.")
+@damage_detection_options
 @click.option("--grow", default=1, show_default=True, type=click.IntRange(0, 50), help="Grow each damaged spot by PX pixels.")
 @_FPS
 @mask_output_options

@@ -10,40 +10,32 @@ from ..engines import ENGINES
 from ..io import EncodeOptions
 from ..pipeline import RemoveOptions
 from . import debug_option, main
-from .options import IdList
+from .options import IdList, damage_detection_options, together, watermark_detection_options
 from .progress import progress_bar
 
 
-def _common(function):
-    """Input, output, encoding and run options every job shares."""
-    options = [
-        click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path)),
-        click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
-                     help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames."),
-        click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="H.264 quality (lower = better)."),
-        click.option("--lossless", is_flag=True, help="Lossless output."),
-        click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25)."),
-        click.option("--overwrite", is_flag=True, help="Replace an existing output."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return debug_option(function)
+#: Input, output, encoding and run options every job shares.
+_common = together(
+    click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path)),
+    click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
+                 help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames."),
+    click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="H.264 quality (lower = better)."),
+    click.option("--lossless", is_flag=True, help="Lossless output."),
+    click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25)."),
+    click.option("--overwrite", is_flag=True, help="Replace an existing output."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    debug_option,
+)
 
 
 def _fill_options(default_dilate: int):
-    def decorate(function):
-        options = [
-            click.option("--engine", default="propagate", show_default=True, type=click.Choice(ENGINES.names()),
-                         help="Inpainting engine."),
-            click.option("--dilate", default=default_dilate, show_default=True, type=click.IntRange(0, 200),
-                         help="Grow the mask by PX pixels before filling."),
-        ]
-        for option in reversed(options):
-            function = option(function)
-        return function
-
-    return decorate
+    """``--engine`` and ``--dilate`` (the jobs differ in how far their masks should grow)."""
+    return together(
+        click.option("--engine", default="propagate", show_default=True, type=click.Choice(ENGINES.names()),
+                     help="Inpainting engine."),
+        click.option("--dilate", default=default_dilate, show_default=True, type=click.IntRange(0, 200),
+                     help="Grow the mask by PX pixels before filling."),
+    )
 
 
 def _report(result) -> None:
@@ -57,10 +49,7 @@ def _report(result) -> None:
 @main.command()
 @_common
 @_fill_options(default_dilate=4)
-@click.option("--samples", default=48, show_default=True, type=click.IntRange(3, 10000),
-              help="Frames spread over the clip used to find the overlay.")
-@click.option("--sensitivity", default=8.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Lower finds fainter overlays (and more false ones).")
+@watermark_detection_options
 @click.option("--save-mask", type=click.Path(path_type=Path), default=None, help="Also write the found mask as this PNG.")
 def watermark(input_path, output_path, crf, lossless, fps, overwrite, quiet, engine, dilate, samples, sensitivity, save_mask):
     """Find a static overlay (logo, timestamp, channel bug) and remove it.
@@ -113,10 +102,7 @@ def anonymize(input_path, output_path, crf, lossless, fps, overwrite, quiet, fac
 @main.command()
 @_common
 @_fill_options(default_dilate=2)
-@click.option("--radius", default=2, show_default=True, type=click.IntRange(1, 10),
-              help="Neighbouring frames on each side each frame is compared with.")
-@click.option("--threshold", default=40.0, show_default=True, type=click.FloatRange(min=1),
-              help="Least difference (grey levels) from the aligned neighbours that counts as damage.")
+@damage_detection_options
 @click.option("--save-masks", type=click.Path(path_type=Path), default=None, help="Also write the damage masks to this folder.")
 def restore(input_path, output_path, crf, lossless, fps, overwrite, quiet, engine, dilate, radius, threshold, save_masks):
     """Find film damage (dust, scratches, drop-outs) and fill it from the neighbouring frames.

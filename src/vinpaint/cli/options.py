@@ -52,3 +52,32 @@ def parse_engine_options(pairs: tuple[str, ...]) -> dict:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
         options[key.strip().replace("-", "_")] = parse_option_value(raw.strip())
     return options
+
+
+def together(*decorators):
+    """Several click decorators applied as one (in the order written)."""
+
+    def apply(function):
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+#: Options of the watermark detector, shared by ``vinpaint mask watermark`` and ``vinpaint watermark``.
+watermark_detection_options = together(
+    click.option("--samples", default=48, show_default=True, type=click.IntRange(3, 10000),
+                 help="Frames spread over the clip that are compared."),
+    click.option("--sensitivity", default=8.0, show_default=True, type=click.FloatRange(min=0.1),
+                 help="Edges must exceed this many robust standard deviations of the background "
+                      "(lower = finds fainter overlays, and more false ones)."),
+)
+
+#: Options of the damage detector, shared by ``vinpaint mask damage`` and ``vinpaint restore``.
+damage_detection_options = together(
+    click.option("--radius", default=2, show_default=True, type=click.IntRange(1, 10),
+                 help="Neighbouring frames on each side each frame is compared with."),
+    click.option("--threshold", default=40.0, show_default=True, type=click.FloatRange(min=1),
+                 help="Least difference (grey levels) from the aligned neighbours that counts as damage."),
+)

@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 
 from tests.conftest import psnr
 from vinpaint.composite import dilate_mask
 from vinpaint.engines import ENGINES
+from vinpaint.errors import InvalidOptionError
 from vinpaint.synthetic import make_panning_clip
 
 
@@ -61,3 +63,10 @@ def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
     assert not yellowish(clip.background).any()  # the truth holds no such colour
     out = ENGINES.get("propagate")(frames, np.broadcast_to(logo, frames.shape[:3]).copy())
     assert not yellowish(out).any()
+
+
+@pytest.mark.parametrize("option", [{"one_sided_prior": 1.5}, {"temporal_smoothing": 1.0}, {"max_keyframes": -1},
+                                    {"refine_passes": -2}])
+def test_out_of_range_options_are_refused(small_clip, option):
+    with pytest.raises(InvalidOptionError):
+        ENGINES.get("propagate")(small_clip.frames, small_clip.masks, **option)

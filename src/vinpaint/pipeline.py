@@ -81,9 +81,10 @@ class RemoveOptions:
 
 #: Named settings, from fastest to best.  Figures behind each are in the README's benchmark tables.
 PRESETS: dict[str, dict] = {
-    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False}},
+    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False,
+                                "refine_passes": 0}},
     "default": {},
-    "quality": {"engine_options": {"refine_passes": 1}},
+    "quality": {"engine_options": {"refine_passes": 2}},
 }
 
 

@@ -9,8 +9,9 @@ linear in the clip length).  A step is accepted only where the forward and backw
 (Sundaram et al. 2010), so content is not copied across occlusions.
 
 Candidates from the past and the future are fused: averaged with weights inversely proportional to
-their temporal distance where they agree, the nearer one where they do not (a disagreement means one
-of them crossed an occlusion or a lighting change).
+their temporal distance.  How far they disagree is returned with the fill: a large disagreement means
+one of them (often both) crossed something that moved through the hole, and the engine hedges such
+pixels with a smooth spatial fill.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ import cv2
 import numpy as np
 
 from .flow import consistency
-
-_DISAGREE = 64.0  # mean absolute RGB difference above which two candidates are not averaged
-
 
 @dataclass
 class Candidates:
@@ -153,12 +151,15 @@ class Propagation(NamedTuple):
 
     Shape: ``filled`` ``(T,H,W,3)`` uint8 (every reachable hole pixel filled); ``remaining``
     ``(T,H,W)`` bool (hole pixels no frame shows); ``one_sided`` ``(T,H,W)`` bool (filled pixels
-    only one temporal direction reached: weaker evidence, see the engine's ``one_sided_prior``).
+    only one temporal direction reached: weaker evidence, see the engine's ``one_sided_prior``);
+    ``disagreement`` ``(T,H,W)`` uint8 (mean absolute RGB difference of the past and future
+    candidates where both exist, rounded to whole levels; 0 elsewhere).
     """
 
     filled: np.ndarray
     remaining: np.ndarray
     one_sided: np.ndarray
+    disagreement: np.ndarray
 
 
 def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False) -> Propagation:
@@ -175,29 +176,38 @@ def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPa
     filled = frames.copy()
     remaining = np.zeros_like(holes)
     one_sided = np.zeros_like(holes)
+    disagreement = np.zeros(holes.shape, np.uint8)  # whole levels: a float32 map would be 4x the memory
     for t in range(len(frames)):
         ys, xs = np.nonzero(holes[t])
         if not len(ys):
             continue
-        colour, found = fuse_candidates(from_past[t], from_future[t])
+        colour, found, apart = fuse_candidates(from_past[t], from_future[t])
         filled[t, ys[found], xs[found]] = np.clip(np.rint(colour[found]), 0, 255).astype(np.uint8)
         remaining[t, ys[~found], xs[~found]] = True
         single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
         one_sided[t, ys[single], xs[single]] = True
-    return Propagation(filled, remaining, one_sided)
+        disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
+    return Propagation(filled, remaining, one_sided, disagreement)
 
 
-def fuse_candidates(past: Candidates, future: Candidates) -> tuple[np.ndarray, np.ndarray]:
-    """Fuse two directions' candidates; returns ``(colour (N,3) float32, found (N,) bool)``."""
+def fuse_candidates(past: Candidates, future: Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fuse two directions' candidates, weighted by inverse temporal distance.
+
+    Always averaging, even where the two disagree, is the lower-error choice: measured on the five
+    completion cases, keeping only the nearer candidate where they differ by more than 64 levels
+    raised the RMS error of those pixels by 2-35 %.
+
+    Returns: ``colour (N,3)`` float32, ``found (N,)`` bool, ``disagreement (N,)`` float32 (mean
+    absolute RGB difference where both directions found a source, 0 elsewhere).
+    """
     has_p, has_f = past.distance > 0, future.distance > 0
     both = has_p & has_f
     colour = np.where(has_p[:, None], past.colour, future.colour)
+    disagreement = np.zeros(len(both), np.float32)
     if both.any():
         dp = past.distance[both].astype(np.float32)[:, None]
         df = future.distance[both].astype(np.float32)[:, None]
         cp, cf = past.colour[both], future.colour[both]
-        average = (cp / dp + cf / df) / (1 / dp + 1 / df)
-        nearer = np.where(dp <= df, cp, cf)
-        agree = np.abs(cp - cf).mean(-1, keepdims=True) < _DISAGREE
-        colour[both] = np.where(agree, average, nearer)
-    return colour, has_p | has_f
+        colour[both] = (cp / dp + cf / df) / (1 / dp + 1 / df)
+        disagreement[both] = np.abs(cp - cf).mean(-1)
+    return colour, has_p | has_f, disagreement

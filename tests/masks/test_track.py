@@ -9,7 +9,15 @@ from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchE
 from vinpaint.flow import estimate_flow
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
-from vinpaint.masks.track import _object_flow, _similarity_warp, track_masks, track_objects
+from vinpaint.masks.track import (
+    _affine,
+    _dilate,
+    _fit_similarity,
+    _object_flow,
+    estimate_mask_margin,
+    track_masks,
+    track_objects,
+)
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -49,13 +57,15 @@ def test_every_motion_model_follows_the_moving_square(medium_clip, motion):
     assert mean_iou(tracked, medium_clip.masks) > 0.95
 
 
-def test_similarity_warp_ignores_vectors_of_an_occluder():
+def test_similarity_fit_ignores_vectors_of_an_occluder():
     mask = np.zeros((60, 80), bool)
     mask[20:40, 20:40] = True
     flow = np.zeros((60, 80, 2), np.float32)
     flow[..., 0], flow[..., 1] = 5.0, -3.0  # the object moves 5 right, 3 up
     flow[:, 34:40] = (-12.0, 0.0)  # a post sweeping left over a third of it
-    moved = _similarity_warp(mask, flow, fallback=mask)
+    fit = _fit_similarity(mask, flow)
+    np.testing.assert_allclose(fit.object, [[1, 0, 5.0], [0, 1, -3.0]], atol=0.05)
+    moved = _affine(mask, fit.object)
     expected = np.zeros_like(mask)
     expected[17:37, 25:45] = True
     assert iou(moved, expected) > 0.95
@@ -159,3 +169,81 @@ def test_object_is_recovered_after_passing_behind_an_occluder(medium_clip):
     tracked = track_masks(frames, {0: truth[0]})
     # the square is half hidden around frames 11-16; once past the post the remembered shape regrows
     assert mean_iou(tracked[22:], truth[22:]) > 0.9
+
+
+@pytest.mark.parametrize("drawn, read", [(0, 0), (2, 2), (4, 4), (6, 6)])
+def test_margin_of_a_mask_drawn_around_the_square(medium_clip, drawn, read):
+    mask = _dilate(medium_clip.masks[0], drawn) if drawn else medium_clip.masks[0]
+    assert estimate_mask_margin(medium_clip.frames[0], mask) == read
+
+
+def test_margin_of_an_empty_or_flat_mask_is_zero():
+    flat = np.full((20, 30, 3), 128, np.uint8)
+    mask = np.zeros((20, 30), bool)
+    assert estimate_mask_margin(flat, mask) == 0
+    mask[5:15, 5:25] = True
+    assert estimate_mask_margin(flat, mask) == 0
+
+
+def test_a_mask_drawn_with_a_margin_keeps_it(medium_clip):
+    # the margin's colours are the background's: tracked as it is, the colour model eats the margin
+    # away within a few frames (mean IoU 0.61 before the margin was kept); tracked by its core
+    # and dilated again, 0.99
+    truth = np.stack([_dilate(mask, 4) for mask in medium_clip.masks])
+    tracked = track_masks(medium_clip.frames, {0: truth[0]})
+    assert mean_iou(tracked[1:], truth[1:]) > 0.95
+    np.testing.assert_array_equal(tracked[0], truth[0])  # the init itself is kept exactly
+
+
+def test_similarity_fit_leaves_out_pixels_moving_with_the_background():
+    # a thin object: a solid body moving 3 px right in a frame of thin bars whose flow is the
+    # background's (2 px left); the bars are most of the mask
+    mask = np.zeros((80, 80), bool)
+    mask[20:60, 20:60] = True
+    mask[23:57, 23:57] = False
+    mask[32:48, 32:48] = True  # the body, 37 % of the mask
+    flow = np.zeros((80, 80, 2), np.float32)
+    flow[...] = (-2.0, 0.0)
+    flow[32:48, 32:48] = (3.0, 0.0)
+    moving = np.float64([[1, 0, 3.0], [0, 1, 0.0]])
+    fit = _fit_similarity(mask, flow, velocity=moving)
+    np.testing.assert_allclose(fit.object, moving, atol=0.05)
+    np.testing.assert_allclose(fit.background, [[1, 0, -2.0], [0, 1, 0.0]], atol=0.05)
+    # with no motion known and the fit on all pixels agreeing with the background, nothing is left out
+    assert np.allclose(_fit_similarity(mask, flow).object, fit.background, atol=0.05)
+
+
+def test_rigid_object_wholly_hidden_by_a_post_comes_back(medium_clip):
+    frames, truth = medium_clip.frames.copy(), medium_clip.masks.copy()
+    frames[:, :, 70:96] = (90, 90, 90)  # wider than the square: it is out of sight around frame 13
+    truth[:, :, 70:96] = False
+    tracked = track_masks(frames, {0: truth[0]}, motion="similarity")
+    # it keeps its last motion while hidden and the colours find it again (0.0 before)
+    assert mean_iou(tracked[22:], truth[22:]) > 0.9
+
+
+@pytest.mark.slow
+def test_tennis_keeps_the_margin_of_its_masks(shared_data):
+    # the given masks are the player enlarged by about 4 px, plus his shadow
+    folder = shared_data / "tennis"
+    frames = open_video(folder / "frames").read_all()[:30]
+    truth = open_masks(folder / "masks", 70, *frames.shape[1:3]).read_all()[:30]
+    init = read_label_image(folder / "masks" / "00000.png")
+    assert estimate_mask_margin(frames[0], init > 0) == 4
+    tracked = track_masks(frames, {0: init})
+    # measured 0.83 on these 30 frames (0.55 before the margin was kept)
+    assert mean_iou(tracked[1:], truth[1:] > 0) > 0.75
+
+
+@pytest.mark.slow
+def test_inits_every_20_frames_help_on_bmx_trees(shared_data):
+    # the rider is mostly behind a tree at frame 60: that init alone chose the flow model and lost
+    # him (0.465 mean IoU, below the first frame's init alone, 0.552); the anchors now vote together
+    # on the motion model and each starts with what the track arriving at it remembers
+    folder = shared_data / "bmx-trees"
+    frames = open_video(folder / "frames").read_all()
+    truth = open_masks(folder / "masks", len(frames), *frames.shape[1:3]).read_all() > 0
+    inits = {k: truth[k] for k in range(0, len(frames), 20)}
+    tracked = track_masks(frames, inits)
+    between = [k for k in range(len(frames)) if k not in inits]
+    assert mean_iou(tracked[between], truth[between]) > 0.53  # measured 0.564

@@ -84,7 +84,7 @@ PRESETS: dict[str, dict] = {
     "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False,
                                 "refine_passes": 0}},
     "default": {},
-    "quality": {"engine_options": {"refine_passes": 2}},
+    "quality": {"engine_options": {"refine_passes": 2, "average_passes": True}},
 }
 
 

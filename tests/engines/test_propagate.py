@@ -66,7 +66,8 @@ def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
 
 
 @pytest.mark.parametrize("option", [{"one_sided_prior": 1.5}, {"disagreement_prior": -0.1}, {"temporal_smoothing": 1.0},
-                                    {"max_keyframes": -1}, {"refine_passes": -2}])
+                                    {"max_keyframes": -1}, {"refine_passes": -2},
+                                    {"average_passes": True, "refine_passes": 1}])
 def test_out_of_range_options_are_refused(small_clip, option):
     with pytest.raises(InvalidOptionError):
         ENGINES.get("propagate")(small_clip.frames, small_clip.masks, **option)

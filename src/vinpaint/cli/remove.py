@@ -24,7 +24,7 @@ from .progress import progress_bar
 @click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
               help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames.")
 @click.option("--preset", default="default", show_default=True, type=click.Choice(list(PRESETS)),
-              help="fast: DIS fast at half size, Telea keyframes, no robust-flow pass; quality: a second robust-flow pass.")
+              help="fast: DIS fast at half size, Telea keyframes, no robust-flow pass; quality: two robust-flow passes, averaged.")
 @click.option("--engine", default=None, type=click.Choice(ENGINES.names()), help="Inpainting engine [default: propagate].")
 @click.option("--fill", default=None, type=click.Choice(SPATIAL_FILLERS.names()),
               help="Spatial filler for pixels no frame shows.")

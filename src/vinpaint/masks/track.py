@@ -15,10 +15,9 @@ segmentation by dominant-motion layers, as in Wang & Adelson, IEEE TIP 1994).  W
 itself up to 20 frames away from its anchor and back with both models, and keeps the one whose
 round trip returns closer to the anchor mask (a self-check that needs no ground truth, in the
 spirit of the forward-backward error of Kalal et al. ICPR 2010); an object with several anchors
-is given one model, by the round trips of all its anchors together.  Each anchor's track starts
-with the velocity, and (where the anchor shows little of it) the shape, of the object as the
-track arriving from the anchor before it saw it, so an init drawn while an occluder hides the
-object does not lose it.  Where the flow fails the
+is given one model, by the round trips of all its anchors together.  With the rigid model each
+anchor's track starts with the velocity of the object as the track arriving from the anchor before
+it saw it, so an init drawn while an occluder hides the object does not lose its motion.  Where the flow fails the
 forward-backward check (Sundaram et al. ECCV 2010), typically background uncovered behind a moving
 object, the warped label is only a guess: there the shape prior is dropped and the colours decide.
 The same holds where a tree or a person passes in front: the object's fullest recent shape is
@@ -36,6 +35,10 @@ under a band drawn along a court line, is not taken for the object); the log-odd
 the colour likelihood ratio are added to those of the warped mask blurred by the flow's uncertainty,
 and only pixels within ``band`` of the warped edge may change.  This pulls a drifting edge back onto
 the object and regrows parts that reappear from behind an occluder.
+Background plates add a third term (:mod:`vinpaint.masks.plate`): the frames the track has passed,
+aligned to the current one by the background's motion and with the object left out, show what the
+background looks like there; a pixel that matches them is background even where its colour is also
+the object's.
 
 Between two anchors of one object, the forward track from the earlier and the backward track from
 the later are blended with weights falling linearly with the distance in frames, so a later anchor
@@ -71,6 +74,7 @@ from ..arrays import check_flow, check_frames
 from ..errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
 from ..flow import consistency, estimate_flow, warp
 from . import MASK_SOURCES
+from .plate import BackgroundMotion, PlateHistory
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ def track_masks(
     flows: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Progress | None = None,
     motion: str = "auto",
+    plate: bool = True,
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
 
@@ -116,6 +121,11 @@ def track_masks(
             pixel), ``"similarity"`` (rigidly, RANSAC fit to the flow in the mask) or ``"auto"``
             (default: per anchor, whichever returns closer to the anchor after a round trip of up
             to 20 frames; it costs about 20 extra frames of tracking per object).
+        plate: help the colour model with background plates (:mod:`vinpaint.masks.plate`): each
+            frame is compared with the frames the track passed 2-10 frames before, aligned by the
+            background's motion, with the object left out; what matches them is background.
+            Measured against off, from first-frame masks: mean IoU 0.552 -> 0.637 (bmx-trees),
+            0.743 -> 0.815 (tennis), 0.763 -> 0.812 (schoolgirls), at 1.3-2x the tracking time.
 
     Raises:
         InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id or ``motion``.
@@ -129,7 +139,7 @@ def track_masks(
     the flow's share.  Pass ``flows`` when tracking again on the same frames.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
-                           smooth=smooth, flows=flows, progress=progress, motion=motion)
+                           smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate)
     return labels > 0
 
 
@@ -146,6 +156,7 @@ def track_objects(
     flows: tuple[np.ndarray, np.ndarray] | None = None,
     progress: Progress | None = None,
     motion: str = "auto",
+    plate: bool = True,
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).
 
@@ -168,11 +179,13 @@ def track_objects(
         forward, backward = (check_flow(f, (h, w), name=name) for f, name in zip(flows, ("forward flow", "backward flow")))
         if len(forward) != t - 1 or len(backward) != t - 1:
             raise InvalidArrayError(f"flows must hold {t - 1} fields each for {t} frames, got {len(forward)} and {len(backward)}")
+    background = BackgroundMotion(forward, backward) if plate and refine and band and t > 1 else None
     best = np.zeros((t, h, w), np.float32)
     labels = np.zeros((t, h, w), np.int32)
     total = t * len(anchors)
     for number, (object_id, keyed) in enumerate(anchors.items()):
-        soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion)
+        soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion,
+                             background=background)
         wins = (soft > 0.5) & (soft > best)
         labels[wins] = object_id
         np.maximum(best, soft, out=best)
@@ -227,7 +240,7 @@ def _anchors(init: Mapping[int, np.ndarray], t: int, h: int, w: int, ids: list[i
 
 
 def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, band: int, smooth: int,
-                  motion: str) -> np.ndarray:
+                  motion: str, background: BackgroundMotion | None) -> np.ndarray:
     """Soft ``(T,H,W)`` float32 mask of one object from its anchors."""
     t = len(frames)
     keys = sorted(keyed)
@@ -250,7 +263,8 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
     if motion == "auto":
         # how an object moves is the object's own: the round trips of all its anchors vote together,
         # so one anchor where the object is mostly hidden cannot choose the model for its stretch
-        trials = {key: _round_trips(frames, cores[key], key, bounds[key], forward, backward, models[key]) for key in keys}
+        trials = {key: _round_trips(frames, cores[key], key, bounds[key], forward, backward, models[key], background)
+                  for key in keys}
         votes = np.array([trial.scores for trial in trials.values() if trial.scores is not None]).reshape(-1, 2)
         rigid = bool(len(votes)) and votes[:, 1].sum() > votes[:, 0].sum() + SELECT_MARGIN * len(votes)
         log.debug("motion model round trips of %d anchor(s): flow %.3f, similarity %.3f: %s", len(votes),
@@ -274,7 +288,7 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
                 arrived = chosen[3]
             else:
                 track = _propagate(frames, cores[key], key, stop, forward, backward, models[key], rigid=rigid,
-                                   carry=carry, state=arrived)
+                                   background=background, carry=carry, state=arrived)
             span = abs(stop - key)
             bounded = stop not in (t, -1)
             for frame, current in track:
@@ -343,39 +357,35 @@ def estimate_mask_margin(frame: np.ndarray, mask: np.ndarray, *, limit: int = MA
 
 
 class TrackState(NamedTuple):
-    """What a track knows of its object at one frame, besides its mask (see :func:`_propagate`)."""
+    """What a track hands over to the next anchor's track at one frame (see :func:`_propagate`)."""
 
     frame: int
-    current: np.ndarray  # ``(H,W)`` bool: the tracked mask
-    memory: np.ndarray  # ``(H,W)`` bool: the object's fullest recent shape
     velocity: np.ndarray | None  # ``(2,3)``: its last similarity fitted while mostly in view
 
 
 def _propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, model, *, rigid: bool,
-               carry: TrackState | None = None, state: list | None = None):
+               background: BackgroundMotion | None = None, carry: TrackState | None = None, state: list | None = None):
     """Yield ``(frame, (H,W) bool mask)`` from ``key`` (exclusive) towards ``stop`` (exclusive).
 
     ``carry``: the state of a track of the same object, in the same direction, at the frame just
-    before ``key``: an anchor corrects the mask but keeps what that track knew, the object's hidden
-    parts (its remembered shape, moved to ``key``) and its motion, so an anchor drawn while an
-    occluder hides most of the object does not make the object's later frames worse.
+    before ``key``: an anchor corrects the mask but keeps that track's motion (rigid model), so an
+    anchor drawn while an occluder hides most of the object still knows where it is going.  (The
+    track's remembered shape was handed over too until the background plates came; with them it
+    measured worse, 0.507 against 0.601 mean IoU on bmx-trees with an init every 20 frames.)
     ``state``: a list whose last item becomes the :class:`TrackState` of each frame yielded.
+    ``background``: the clip's background motion; given, the colour model is helped by background
+    plates built from the frames this track has passed (:mod:`vinpaint.masks.plate`).
     """
     step = 1 if stop > key else -1
+    plate = PlateHistory(frames, background, step) if background is not None and model is not None else None
     current = mask
     memory = current  # the object's fullest recent shape, kept while an occluder hides part of it
     velocity = None  # rigid model: the object's last similarity fitted while it was mostly in view
-    if carry is not None and carry.frame == key - step:
-        arriving = forward[key - 1] if step > 0 else backward[key]  # frame key - step to key
-        # its mask, not its remembered shape: that one grows with every frame of drift behind an occluder
-        if rigid and carry.velocity is not None:
-            velocity = carry.velocity
-            moved = _affine(carry.current, velocity)
-        else:
-            moved = _translate(carry.current, arriving, carry.current)
-        if mask.sum() < CARRY_SHARE * moved.sum():
-            memory = moved | mask
+    if rigid and carry is not None and carry.frame == key - step:
+        velocity = carry.velocity
     for frame in range(key + step, stop, step):
+        if plate is not None:
+            plate.advance(frame, frame - step, current)
         flow = backward[frame - 1] if step > 0 else forward[frame]
         reverse = forward[frame - 1] if step > 0 else backward[frame]
         raw = flow
@@ -411,10 +421,10 @@ def _propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward,
                 # with the object is background showing through, not the object coming back
                 hidden &= ~fit.background_pixels(hidden, raw)
             unsure = (~consistency(flow, reverse) & current) | hidden
-            current = model.refine(frames[frame], current, unsure)
+            current = model.refine(frames[frame], current, unsure, plate)
         memory = current if current.sum() >= MEMORY_KEEP * moved.sum() else (moved | current)
         if state is not None:
-            state.append(TrackState(frame, current, memory, velocity))
+            state.append(TrackState(frame, velocity))
             del state[:-1]
         yield frame, current
 
@@ -441,7 +451,8 @@ class RoundTrips(NamedTuple):
     outbound: dict[bool, tuple | None]
 
 
-def _round_trips(frames, mask: np.ndarray, key: int, ends: dict[int, int], forward, backward, model) -> RoundTrips:
+def _round_trips(frames, mask: np.ndarray, key: int, ends: dict[int, int], forward, backward, model,
+                 background: BackgroundMotion | None) -> RoundTrips:
     """Each motion model's round trip from the anchor: how consistently it tracks the object.
 
     Tracks ``mask`` up to :data:`SELECT_FRAMES` frames away from ``key`` (forwards where the clip
@@ -459,7 +470,8 @@ def _round_trips(frames, mask: np.ndarray, key: int, ends: dict[int, int], forwa
     trips = {}
     for rigid in (False, True):
         state: list[TrackState] = []
-        track = _propagate(frames, mask, key, ends[step], forward, backward, model, rigid=rigid, state=state)
+        track = _propagate(frames, mask, key, ends[step], forward, backward, model, rigid=rigid, background=background,
+                           state=state)
         trips[rigid] = (step, list(itertools.islice(track, reach)), track, state)
     there = {rigid: trip[1][-1][1] for rigid, trip in trips.items()}
     if _iou(there[False], there[True]) > SELECT_AGREE:
@@ -467,7 +479,8 @@ def _round_trips(frames, mask: np.ndarray, key: int, ends: dict[int, int], forwa
     scores = []
     for rigid in (False, True):
         back = there[rigid]
-        for _, back in _propagate(frames, there[rigid], far, key - step, forward, backward, model, rigid=rigid):
+        for _, back in _propagate(frames, there[rigid], far, key - step, forward, backward, model, rigid=rigid,
+                                  background=background):
             pass
         scores.append(_iou(back, mask))
     log.debug("round trips over %d frames from frame %d: flow %.3f, similarity %.3f", reach, key, *scores)
@@ -631,13 +644,15 @@ class ColourModel:
         fg, bg = object_hist[index], background_hist[index]
         return (fg + 1e-5) / (fg + bg + 2e-5)
 
-    def refine(self, frame: np.ndarray, warped: np.ndarray, unreliable: np.ndarray | None = None) -> np.ndarray:
+    def refine(self, frame: np.ndarray, warped: np.ndarray, unreliable: np.ndarray | None = None,
+               plate: PlateHistory | None = None) -> np.ndarray:
         """``(H,W)`` bool refined mask of ``frame`` from the ``(H,W)`` bool ``warped`` mask.
 
         ``unreliable`` ``(H,W)`` bool marks warped pixels whose flow failed the consistency check:
         there the shape prior is dropped and the colours alone decide.  Where ``warped`` is empty
         (the object wholly hidden), the colours decide on the ``unreliable`` pixels alone, so an
-        object can come back from behind an occluder that hid all of it.
+        object can come back from behind an occluder that hid all of it.  ``plate``: the track's
+        background plates (:mod:`vinpaint.masks.plate`), whose evidence is added to the colours'.
         """
         seed = warped if warped.any() or unreliable is None else unreliable
         if not seed.any():
@@ -658,6 +673,9 @@ class ColourModel:
             background = _histogram(index, self._ring(roi_mask if roi_mask.any() else roi_unreliable))
             background = (1 - self.anchor_share) * background + self.anchor_share * self.anchor_background
             logit = logit + self.weight * _logit(self._likelihood(index, self.object_hist, background))
+        evidence = plate.evidence((slice(y0, y1), slice(x0, x1))) if plate is not None else None
+        if evidence is not None:
+            logit = logit + evidence
         near = _dilate(roi_mask, self.band) & ~_erode(roi_mask, self.band)
         if unreliable is not None:
             near |= roi_unreliable
@@ -687,10 +705,6 @@ def _erode(mask: np.ndarray, pixels: int, *, frame_edge: bool = False) -> np.nda
 #: the memory shape is replaced by the tracked mask once the tracked mask is at least this fraction
 #: of it (0.8, 0.9, 0.97, 1.0 and 1.1 measured 0.43-0.48 mean IoU on the benchmark; 0.95 is between)
 MEMORY_KEEP = 0.95
-#: an anchor keeps the shape the track arriving at it remembers while the anchor holds less than
-#: this share of that track's mask (measured with an init every 20 frames, bmx-trees / tennis mean
-#: IoU: 0.95: 0.563 / 0.809, 0.8: 0.564 / 0.835, 0.65: 0.548 / 0.851, never: 0.529 / 0.851)
-CARRY_SHARE = 0.8
 
 
 def _translate(mask: np.ndarray, flow: np.ndarray, where: np.ndarray) -> np.ndarray:

@@ -134,9 +134,9 @@ def track_masks(
     An init mask drawn with a margin around its object (measured by :func:`estimate_mask_margin`)
     keeps that margin in every tracked frame; the init masks themselves are returned unchanged.
 
-    Speed: 30 frames of 432x240 took 1.8 s with one object and 3.6 s with seven (1.4 s and 2.4 s
-    with ``motion="flow"``), flow included, on a shared 2-core machine; ``flow="dis"`` about halves
-    the flow's share.  Pass ``flows`` when tracking again on the same frames.
+    Speed, flow included, on a shared 2-core machine (``benchmarks/mask_tracking.py``): 80 frames
+    of 432x240 in 6.0 s with one object and 13.5 s with seven; the background plates take 1.2-1.8x
+    of the time without them.  Pass ``flows`` when tracking again on the same frames.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
                            smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate)

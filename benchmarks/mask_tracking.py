@@ -53,6 +53,7 @@ def best_similarity_iou(source: np.ndarray, target: np.ndarray) -> float:
     centre = (float(xs.mean()), float(ys.mean()))
     base = np.sqrt(len(yt) / len(ys))
     offset = (xt.mean() - centre[0], yt.mean() - centre[1])
+    image = source.astype(np.uint8)
     best = 0.0
     for scale in base * np.array([0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15]):
         for angle in (-6, -3, 0, 3, 6):
@@ -60,7 +61,7 @@ def best_similarity_iou(source: np.ndarray, target: np.ndarray) -> float:
             for dx, dy in itertools.product(range(-4, 5), repeat=2):
                 matrix = rotation.copy()
                 matrix[:, 2] += (offset[0] + dx, offset[1] + dy)
-                moved = cv2.warpAffine(source.astype(np.uint8), matrix, (w, h), flags=cv2.INTER_NEAREST) > 0
+                moved = cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_NEAREST) > 0
                 best = max(best, iou(moved, target))
     return best
 

@@ -87,15 +87,17 @@ class PlateHistory:
         self.frames = frames
         self.motion = motion
         self.direction = direction
-        # (frame index, homography from the current frame's pixels to that frame's, its mask)
+        # (frame index, homography from the current frame's pixels to that frame's, uint8 map that is
+        # 1 where that frame shows background: off the object grown by OBJECT_MARGIN)
         self._passed: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._current: int | None = None
 
     def advance(self, frame: int, previous: int, previous_mask: np.ndarray) -> None:
         """The track moved from ``previous`` (where the object was ``previous_mask``) to ``frame``."""
         step = self.motion.step(frame, self.direction)
-        self._passed = [(index, matrix @ step, mask) for index, matrix, mask in self._passed]
-        self._passed.append((previous, step, previous_mask))
+        self._passed = [(index, matrix @ step, free) for index, matrix, free in self._passed]
+        free = (cv2.dilate(previous_mask.astype(np.uint8), _DISC) == 0).astype(np.uint8)
+        self._passed.append((previous, step, free))
         del self._passed[:-FURTHEST]
         self._current = frame
 
@@ -110,16 +112,14 @@ class PlateHistory:
         # the box's pixels to full-frame pixels, then on to each passed frame
         offset = np.array([[1, 0, cols.start], [0, 1, rows.start], [0, 0, 1]], np.float64)
         samples, seen = [], []
-        for index, matrix, mask in self._passed:
+        for index, matrix, free in self._passed:
             if abs(index - self._current) < NEAREST:
                 continue
             to_passed = matrix @ offset
             flags = cv2.WARP_INVERSE_MAP
             samples.append(cv2.warpPerspective(self.frames[index], to_passed, size, flags=cv2.INTER_LINEAR | flags))
-            inside = cv2.warpPerspective(np.ones(mask.shape, np.uint8), to_passed, size, flags=cv2.INTER_NEAREST | flags)
-            grown = cv2.dilate(mask.astype(np.uint8), _DISC)
-            on_object = cv2.warpPerspective(grown, to_passed, size, flags=cv2.INTER_NEAREST | flags)
-            seen.append((inside > 0) & (on_object == 0))
+            # the border reads 0: a pixel that falls outside the passed frame is not seen either
+            seen.append(cv2.warpPerspective(free, to_passed, size, flags=cv2.INTER_NEAREST | flags) > 0)
         if len(samples) < MIN_SAMPLES:
             return None
         plate, spread, count = _median_plate(np.stack(samples), np.stack(seen))

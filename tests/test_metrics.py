@@ -84,7 +84,8 @@ def test_ssim_of_identical_images_is_one_and_drops_with_noise():
 
 def test_known_shift_gives_the_known_warping_error():
     # frame t+1 is frame t moved 2 px left and 6 levels brighter; with the exact flow (-2, 0), the
-    # aligned difference is 6 levels everywhere it is valid: ewarp = (6/255)^2, flicker = 6.
+    # aligned difference is 6 levels in each channel everywhere it is valid: ewarp sums the three
+    # channels, 3 * (6/255)^2; flicker averages them, 6.
     frames = panning(frames=4) // 2  # room for the brightening below
     frames[1:] += np.arange(1, 4, dtype=np.uint8)[:, None, None, None] * 6
     forward = np.zeros((3, 48, 64, 2), np.float32)
@@ -92,7 +93,7 @@ def test_known_shift_gives_the_known_warping_error():
     valid = np.ones((3, 48, 64), bool)
     valid[:, :, :2] = False  # these pixels leave the frame
     squared, absolute = warping_errors(frames, TemporalReference(forward, valid))
-    np.testing.assert_allclose(squared, (6 / 255) ** 2, rtol=1e-9)
+    np.testing.assert_allclose(squared, 3 * (6 / 255) ** 2, rtol=1e-9)
     np.testing.assert_allclose(absolute, 6.0, rtol=1e-9)
 
 

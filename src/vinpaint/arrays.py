@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import InvalidArrayError, MaskMismatchError
+from .wording import count_of
 
 
 def check_frames(frames: np.ndarray, *, name: str = "frames") -> np.ndarray:
@@ -53,7 +54,7 @@ def check_masks(masks: np.ndarray, frames_shape: tuple[int, ...], *, name: str =
     if masks.ndim != 3:
         raise InvalidArrayError(f"{name} must have shape (T, H, W) or (H, W), got {masks.shape}")
     if masks.shape[0] != t:
-        raise MaskMismatchError(f"{name} has {masks.shape[0]} frames, the video has {t} frames")
+        raise MaskMismatchError(f"{name} has {count_of(masks.shape[0], 'frame')}, the video has {count_of(t, 'frame')}")
     if masks.shape[1:] != (h, w):
         raise MaskMismatchError(
             f"{name} are {masks.shape[2]}x{masks.shape[1]}, the video is {w}x{h}; "

@@ -18,13 +18,17 @@ With a truth (completion tests, the truth is known):
 ``ewarp``, ``ewarp_hole``
     Warping error of Lai et al., "Learning Blind Video Temporal Consistency", ECCV 2018: for each
     pair (t, t+1), frame t+1 of the *result* is warped to t with the flow of the *reference* frames
-    (the truth when given, otherwise the result itself), and the squared RGB difference in [0, 1]
+    (the truth when given, otherwise the result itself), and the squared RGB distance with values
+    in [0, 1] (``||V_t(i) - W(V_t+1)(i)||²``, the *sum* of the three channels' squared differences)
     is averaged over the non-occluded pixels; the score is the mean over frame pairs.  Non-occluded
     = forward-backward consistent (Sundaram et al. ECCV 2010: ``|f + b(x+f)|² < 0.01(|f|² +
     |b(x+f)|²) + 0.5``) and not on a motion boundary (``|∇u|² + |∇v|² <= 0.01|f|² + 0.002``), the
     thresholds of Lai et al.'s code.  Flow: OpenCV DIS, medium preset (Lai et al. used FlowNet 2).
     ``_hole`` restricts the average to pixels inside the hole of frame t or whose match in frame t+1
-    is inside that frame's hole.  Lower is better.
+    is inside that frame's hole.  Lower is better.  The largest possible value is 3 (black against
+    white); figures of this definition are three times a per-channel mean.  Absolute values depend
+    on the flow and the occlusion mask (Lai et al. report DAVIS with FlowNet 2 and their occlusion
+    masks), so compare methods measured in the same run, not with published tables.
 
 Without a truth (object removal), and also with one:
 
@@ -236,13 +240,18 @@ def warping_errors(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-pair warping error (Lai et al. 2018) and flicker (mean absolute change, 0-255).
 
-    For each pair (t, t+1): ``result[t+1]`` warped to t with ``reference.forward[t]``; the squared
-    difference in [0, 1] (mean over channels) and the absolute difference in 0-255 are averaged over
-    ``reference.valid[t]`` (and ``region[t]`` when given).
+    For each pair (t, t+1): ``result[t+1]`` warped to t with ``reference.forward[t]``; then, over the
+    pixels of ``reference.valid[t]`` (and ``region[t]`` when given), the mean of the squared RGB
+    distance on [0, 1] values (summed over the three channels, as Lai et al.'s
+    ``||V_t(i) - W(V_t+1)(i)||²``) and the mean absolute difference in 0-255 (averaged over channels).
+
+    Convention: ``E_warp(t) = (1 / sum_i M_t(i)) * sum_i M_t(i) * sum_c (V_t(i,c) - W(V_t+1)(i,c))²``
+    with ``V`` in [0, 1], so a pair's value lies in [0, 3].
 
     Shape: result ``(T,H,W,3)`` uint8; region ``(T-1,H,W)`` bool or None.
     Returns: two ``(T-1,)`` float64 arrays; ``nan`` for a pair with no pixel to average.  Without a
-    region, a pair with no valid pixel is averaged over the whole frame, as Lai et al.'s code does.
+    region, a pair with no valid pixel is averaged over the whole frame (as Lai et al.'s code falls
+    back to), still summing the channels so that every pair is on the same scale.
     """
     pairs = len(result) - 1
     if reference.forward.shape[:3] != (pairs, *result.shape[1:3]):
@@ -261,7 +270,7 @@ def warping_errors(
             use = np.ones_like(use)
         aligned = warp(result[t + 1], reference.forward[t]).astype(np.float64)
         diff = result[t].astype(np.float64)[use] - aligned[use]
-        squared[t] = float(np.mean((diff / 255.0) ** 2))
+        squared[t] = float(np.mean(np.sum((diff / 255.0) ** 2, axis=-1)))
         absolute[t] = float(np.mean(np.abs(diff)))
     return squared, absolute
 

@@ -24,9 +24,10 @@ import numpy as np
 
 from .arrays import check_frames, check_masks
 from .composite import BLEND_MODES, composite, dilate_mask, poisson_blend
-from .engines import ENGINES
+from .engines import ENGINES, engine_parameters
 from .errors import InvalidOptionError, MaskMismatchError
 from .io import EncodeOptions, VideoSource, check_output, open_masks, open_video, open_writer
+from .wording import count_of
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,10 @@ class RemoveOptions:
         window: frames produced per temporal window.
         context: final frames kept before, and frames read ahead after, each window.
         frame_range: ``(first, last)`` inclusive: fill only these frames, the others are copied.
+            Both must lie within the clip (checked as soon as its frame count is known).
+        allow_full_mask: where a window's frames are masked over every pixel and no frame within
+            reach (``context``) shows any, fill them with neutral grey (and log a warning) instead of
+            raising :class:`~vinpaint.errors.MaskMismatchError`: there is nothing to copy from.
         engine_options: keyword options of the engine (``flow``, ``fill``...).
     """
 
@@ -55,10 +60,11 @@ class RemoveOptions:
     window: int = 40
     context: int = 8
     frame_range: tuple[int, int] | None = None
+    allow_full_mask: bool = False
     engine_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        engine = ENGINES.get(self.engine)
+        ENGINES.get(self.engine)  # an unknown engine is the first thing to report
         if self.dilate < 0:
             raise InvalidOptionError(f"dilate must be >= 0 pixels, got {self.dilate}")
         if self.feather < 0:
@@ -71,7 +77,7 @@ class RemoveOptions:
             first, last = self.frame_range
             if first < 0 or last < first:
                 raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
-        accepted = {name for name, p in inspect.signature(engine).parameters.items() if p.kind == p.KEYWORD_ONLY}
+        accepted = set(engine_parameters(self.engine))
         unknown = sorted(set(self.engine_options) - accepted)
         if unknown:
             raise InvalidOptionError(
@@ -120,9 +126,26 @@ def remove_stream(
     Shape:
         frames: iterable of ``(H,W,3)`` uint8 RGB.  masks: iterable of ``(H,W)`` bool, same length.
         yields: ``(H,W,3)`` uint8, in order; outside the dilated mask identical to the input.
+
+    Args:
+        total: the stream's frame count, if known: ``options.frame_range`` is checked against it
+            before anything is read (otherwise when the stream ends), and it is passed to ``progress``.
+        progress: called as ``progress(done, total)``: once with ``done = 0`` before the first frame
+            is read, then whenever more frames are done.  Within a window ``done`` follows the
+            engine's own progress (engines that take a ``progress`` keyword), so it rises steadily
+            rather than by a whole window at a time; it never decreases and ends at the frame count.
+
+    Raises:
+        InvalidOptionError: ``options.frame_range`` lies beyond the stream's frames.
+        MaskMismatchError: masks and frames differ in count or size; or a window has nothing to
+            fill from (see :attr:`RemoveOptions.allow_full_mask`).
     """
     options = options or RemoveOptions()
     engine = ENGINES.get(options.engine)
+    if total is not None:
+        check_frame_range(options.frame_range, total)
+    reporter = _ProgressReporter(progress, total)
+    reporter.report(0)
     pairs = _strict_zip(frames, masks)
     pending: deque[tuple[np.ndarray, np.ndarray]] = deque()  # read, not yet produced
     finished: deque[np.ndarray] = deque(maxlen=options.context)  # produced, kept as context
@@ -140,32 +163,104 @@ def remove_stream(
                 mask = np.zeros(frame.shape[:2], bool)
             pending.append((frame, dilate_mask(mask, options.dilate)))
         if not pending:
+            if total is None:
+                check_frame_range(options.frame_range, produced)
             return
         count = len(pending) if exhausted else options.window
-        outputs = _fill_window(engine, options, list(finished), list(pending), count)
+        if not finished and all(hole.all() for _, hole in pending):
+            outputs = _fill_from_nothing(options, [frame for frame, _ in pending][:count], produced, len(pending), pairs)
+        else:
+            outputs = _fill_window(engine, options, list(finished), list(pending), count,
+                                   progress=lambda fraction, start=produced: reporter.report(start + fraction * count))
         for out in outputs:
             pending.popleft()
             finished.append(out)
             produced += 1
-            if progress:
-                progress(produced, total)
+            reporter.report(produced)
             yield out
 
 
-def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pending: list, count: int) -> list[np.ndarray]:
+def check_frame_range(frame_range: tuple[int, int] | None, frame_count: int) -> None:
+    """Raise :class:`InvalidOptionError` unless ``frame_range`` (inclusive) lies within ``frame_count`` frames."""
+    if frame_range is None:
+        return
+    first, last = frame_range
+    if last >= frame_count:
+        raise InvalidOptionError(
+            f"frame range {first}-{last} is outside the clip, which has {count_of(frame_count, 'frame')} "
+            f"(0-{frame_count - 1}); give a range within it")
+
+
+class _ProgressReporter:
+    """Calls ``progress(done, total)`` with whole, never decreasing frame counts (fractions from engines)."""
+
+    def __init__(self, progress: Progress | None, total: int | None) -> None:
+        self.progress, self.total = progress, total
+        self.reported = -1
+
+    def report(self, done: float) -> None:
+        whole = int(done)
+        if self.progress is not None and whole > self.reported:
+            self.reported = whole
+            self.progress(whole, self.total)
+
+
+def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pending: list, count: int, *,
+                 progress: Callable[[float], None]) -> list[np.ndarray]:
+    """The final outputs of ``pending[:count]``: the engine run on context + pending, composited.
+
+    ``progress(fraction)`` is called as the engine works through the window (fraction of it done).
+    """
     originals = [frame for frame, _ in pending]
     holes = [hole for _, hole in pending]
     if not any(hole.any() for hole in holes[:count]):
         return originals[:count]
     frames = np.stack(context + originals)
     window_holes = np.stack([np.zeros(frames.shape[1:3], bool)] * len(context) + holes)
-    filled = engine(frames, window_holes, **options.engine_options)[len(context):]
+    engine_options = dict(options.engine_options)
+    if "progress" in inspect.signature(engine).parameters:
+        engine_options["progress"] = progress
+    filled = engine(frames, window_holes, **engine_options)[len(context):]
     outputs = []
     for original, result, hole in zip(originals[:count], filled[:count], holes[:count]):
-        if options.blend == "poisson":
+        if options.blend == "poisson" and not hole.all():  # a whole-frame hole has no boundary to match
             result = poisson_blend(original, result, hole)
         outputs.append(composite(original, result, hole, feather=options.feather))
     return outputs
+
+
+def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], first_index: int, window_frames: int,
+                       rest: Iterator[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """Neutral grey for frames with no known pixel within reach, if the options allow it; otherwise the error.
+
+    ``originals`` are the frames to produce; ``window_frames`` counts them and the look-ahead, all
+    masked over every pixel; ``rest`` is the stream after them, read only to word the error.
+    """
+    grown = f" (grown by {count_of(options.dilate, 'pixel')})" if options.dilate else ""
+    if options.allow_full_mask:
+        log.warning("the mask%s covers every pixel of frames %d-%d and no unmasked frame is within reach: "
+                    "they are filled with neutral grey", grown, first_index, first_index + len(originals) - 1)
+        return [np.full_like(original, 128) for original in originals]
+    # the error costs a read of the rest (masks and frames are dropped as read): it says whether
+    # any frame shows anything at all, and how much context would reach it
+    first_known = None
+    for index, (_, mask) in enumerate(rest, start=first_index + window_frames):
+        in_range = options.frame_range is None or options.frame_range[0] <= index <= options.frame_range[1]
+        if not in_range or not dilate_mask(mask, options.dilate).all():
+            first_known = index
+            break
+    if first_known is None and first_index == 0:
+        where = f"the mask{grown} covers every pixel of every frame"
+        remedy = "shrink the mask"
+    elif first_known is None:
+        where = f"the mask{grown} covers every pixel from frame {first_index} to the end, beyond the context's reach"
+        remedy = "shrink the mask or raise the context"
+    else:
+        where = (f"the mask{grown} covers every pixel of frames {first_index}-{first_known - 1}, and the first "
+                 f"unmasked frame after them ({first_known}) is beyond the reach of the window and context")
+        remedy = "shrink the mask or raise the context"
+    raise MaskMismatchError(f"{where}: there is nothing to fill from; {remedy}, or allow a full mask "
+                            "(--allow-full-mask) to fill those frames with neutral grey")
 
 
 def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -175,7 +270,8 @@ def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> It
     for frame in frame_iter:
         mask = next(mask_iter, None)
         if mask is None:
-            raise MaskMismatchError(f"the masks ran out after {count} frames, but the video has more frames")
+            raise MaskMismatchError(f"the masks ran out after {count_of(count, 'frame')}, but the video has more frames; "
+                                    "give one mask per frame")
         if shape is None:
             shape = frame.shape
             if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
@@ -185,7 +281,8 @@ def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> It
         count += 1
         yield frame, np.asarray(mask, dtype=bool)
     if next(mask_iter, None) is not None:
-        raise MaskMismatchError(f"the video has {count} frames but there are more masks than that")
+        raise MaskMismatchError(f"the video has {count_of(count, 'frame')} but there are more masks than that; "
+                                "give one mask per frame")
 
 
 def remove(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None = None, **kwargs) -> np.ndarray:
@@ -234,8 +331,11 @@ def remove_file(
     check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
-    return rewrite_video(source, output_path, lambda images: remove_stream(images, masks, options, total=info.frame_count),
-                         inputs=(input_path, mask_path), encode=encode, overwrite=overwrite, progress=progress)
+    check_frame_range(options.frame_range, info.frame_count)
+    # progress comes from the fill (steady within each window), not from the writer (a window at a time)
+    return rewrite_video(source, output_path,
+                         lambda images: remove_stream(images, masks, options, total=info.frame_count, progress=progress),
+                         inputs=(input_path, mask_path), encode=encode, overwrite=overwrite)
 
 
 Transform = Callable[[Iterator[np.ndarray]], Iterator[np.ndarray]]
@@ -261,17 +361,18 @@ def rewrite_video(
     """
     info = source.info
     output = check_output(output_path, inputs=(info.path, *inputs), overwrite=overwrite)
-    timestamps: deque[int] = deque()
+    decoded: deque = deque()  # source Frames (timestamps, deep samples) awaiting their output image
 
     def images() -> Iterator[np.ndarray]:
         for frame in source:
-            timestamps.append(frame.pts)
+            decoded.append(frame)
             yield frame.image
 
     audio = info.path if info.kind == "video" else None
     with open_writer(output, info, options=encode, audio_source=audio) as writer:
         for done, image in enumerate(transform(_prefetch(images())), start=1):
-            writer.write(image, timestamps.popleft())
+            original = decoded.popleft()
+            writer.write(image, original.pts, source=original)
             if progress:
                 progress(done, info.frame_count)
     return output

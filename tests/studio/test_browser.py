@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 FRAMES = 24
-JOB_TIMEOUT_MS = 120_000
+JOB_TIMEOUT_MS = 30_000
 
 
 def _chromium() -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
+from ..wording import count_of
 from . import debug_option
 from .mask import mask, mask_output_options, write_masks
 from .options import damage_detection_options, watermark_detection_options
@@ -34,7 +35,7 @@ def watermark(input_path, samples, sensitivity, min_consistency, fps, **output):
     found = find_watermark_in_file(input_path, samples=samples, fps=fps, sensitivity=sensitivity,
                                    min_consistency=min_consistency)
     count = open_video(input_path, fps=fps).info.frame_count
-    click.echo(f"overlay: {int(found.sum())} pixels ({100 * found.mean():.2f}% of the frame)", err=True)
+    click.echo(f"overlay: {count_of(int(found.sum()), 'pixel')} ({100 * found.mean():.2f}% of the frame)", err=True)
     write_masks(np.broadcast_to(found, (count, *found.shape)), **output)
 
 
@@ -71,7 +72,7 @@ def faces(input_path, confidence, keep, margin, shape, hold, max_gap, scale, fps
     boxes = face_boxes(source.images(), confidence=confidence, keep=keep, scale=scale, max_gap=max_gap, hold=hold)
     size = (source.info.height, source.info.width)
     masks = np.stack(list(iter_box_masks(boxes, size, margin=margin, shape=shape)))
-    click.echo(f"faces: covered in {int(masks.any(axis=(1, 2)).sum())} of {len(masks)} frames", err=True)
+    click.echo(f"faces: covered in {int(masks.any(axis=(1, 2)).sum())} of {count_of(len(masks), 'frame')}", err=True)
     write_masks(masks, **output)
 
 

@@ -9,6 +9,7 @@ import click
 from ..engines import ENGINES
 from ..io import EncodeOptions
 from ..pipeline import RemoveOptions
+from ..wording import count_of
 from . import debug_option, main
 from .options import IdList, damage_detection_options, together, watermark_detection_options
 from .progress import progress_bar
@@ -39,7 +40,7 @@ def _fill_options(default_dilate: int):
 
 
 def _report(result) -> None:
-    click.echo(f"masked {result.masked_frames} frames, {100 * result.masked_fraction:.2f}% of the pixels on average",
+    click.echo(f"masked {count_of(result.masked_frames, 'frame')}, {100 * result.masked_fraction:.2f}% of the pixels on average",
                err=True)
     if result.masks:
         click.echo(f"masks: {result.masks}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import click
 
 from ..errors import InvalidOptionError
 from . import debug_option, main
+
+log = logging.getLogger(__name__)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -34,11 +37,85 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def allowed_hosts(host: str) -> list[str]:
-    """Host names the studio answers to when listening on ``host`` (any, for a wildcard address)."""
-    if host in ("0.0.0.0", "::", ""):
-        return ["*"]
-    return ["127.0.0.1", "localhost", "::1", host]
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+
+
+def _host_forms(name: str) -> list[str]:
+    """How ``name`` appears in a Host header: lower case, an IPv6 address also in brackets."""
+    name = name.strip().lower()
+    try:
+        address = ipaddress.ip_address(name.strip("[]").split("%")[0])
+    except ValueError:
+        return [name] if name else []
+    if address.version == 6:
+        return [str(address), f"[{address}]"]
+    return [str(address)]
+
+
+def machine_names() -> list[str]:
+    """This machine's host name, fully qualified name and the addresses that name resolves to."""
+    names = [socket.gethostname()]
+    try:
+        names.append(socket.getfqdn())
+        names += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)]
+    except OSError as error:  # a host name that does not resolve: the name alone still serves
+        log.debug("cannot resolve this machine's name: %s", error)
+    return names
+
+
+def _is_host_name(name: str) -> bool:
+    """A name, an IP address or a ``*.domain`` pattern: no scheme, port, path or lone ``*``."""
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    pattern = name[2:] if name.startswith("*.") else name
+    return bool(pattern) and all(c.isalnum() or c in "-._" for c in pattern)
+
+
+def allowed_hosts(host: str, extra: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """Host names the studio answers to when listening on ``host``, plus ``extra`` (``--allow-host``).
+
+    Always the loopback names; for a wildcard address (``0.0.0.0``, ``::``) also this machine's own
+    names and addresses (:func:`machine_names`), never ``*``: a page of another site that rebinds
+    its DNS name to this machine still sends its own name as Host and is refused.
+
+    Raises:
+        InvalidOptionError: an ``extra`` name is not a bare host name (``*.example.com`` is allowed).
+    """
+    for name in extra:
+        if not _is_host_name(name):
+            raise InvalidOptionError(f"--allow-host {name!r} is not a host name; give a name such as "
+                                     "studio.lan or *.lan, without scheme, port or path")
+    names = list(LOOPBACK_NAMES) + (machine_names() if host in WILDCARD_HOSTS else [host]) + list(extra)
+    hosts: list[str] = []
+    for name in names:
+        for form in _host_forms(name):
+            if form not in hosts:
+                hosts.append(form)
+    return hosts
+
+
+def studio_urls(host: str, port: int) -> list[str]:
+    """Addresses to open in a browser: the loopback one first, then (for a wildcard) the machine's names."""
+    def url(name: str) -> str:
+        return f"http://[{name}]:{port}/" if ":" in name else f"http://{name}:{port}/"
+
+    if host not in WILDCARD_HOSTS:
+        return [url(host)]
+    family = socket.AF_INET6 if host == "::" else socket.AF_INET
+    urls = [url("::1" if family == socket.AF_INET6 else "127.0.0.1"), url(socket.gethostname())]
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), port, family=family)
+    except OSError:
+        infos = []
+    for info in infos:
+        address = info[4][0]
+        if not ipaddress.ip_address(address.split("%")[0]).is_loopback and url(address) not in urls:
+            urls.append(url(address))
+    return urls
 
 
 def _is_loopback(host: str) -> bool:
@@ -53,6 +130,9 @@ def _is_loopback(host: str) -> bool:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. The studio has no login: keep it on this computer.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer to this host name (repeatable), e.g. a name that reaches this computer on the "
+                   "network. Requests naming another host are refused (this stops DNS-rebinding pages).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
 @click.option("--data", "data_dir", default=None, type=click.Path(path_type=Path),
               help="Folder whose videos and frame folders the page lists.")
@@ -63,7 +143,8 @@ def _is_loopback(host: str) -> bool:
 @click.option("--max-upload-mb", default=2048, show_default=True, type=click.IntRange(1, 1024**2),
               help="Largest upload accepted, in MiB.")
 @debug_option
-def serve(host: str, port: int, data_dir: Path | None, work_dir: Path, workers: int, max_upload_mb: int) -> None:
+def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | None, work_dir: Path, workers: int,
+          max_upload_mb: int) -> None:
     """Start the studio: a web page to mask an object, preview its removal and run it.
 
     Example: vinpaint serve --data ~/videos, then open the printed address in a browser.
@@ -73,16 +154,21 @@ def serve(host: str, port: int, data_dir: Path | None, work_dir: Path, workers: 
     require_web()
     import uvicorn
 
+    hosts = allowed_hosts(host, allow_hosts)
     sock = bind_socket(host, port)
     try:
         app = create_app(data_dir, work_dir, workers=workers, max_upload_bytes=max_upload_mb * 1024**2,
-                         allowed_hosts=allowed_hosts(host))
+                         allowed_hosts=hosts)
     except BaseException:
         sock.close()
         raise
     bound_port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"vinpaint studio: http://{shown}:{bound_port}/")
+    first, *others = studio_urls(host, bound_port)
+    click.echo(f"vinpaint studio: {first}")
+    if others:
+        click.echo(f"  also: {', '.join(others)}")
+    if allow_hosts:
+        click.echo(f"  also answers to: {', '.join(allow_hosts)}")
     click.echo(f"  data: {data_dir.resolve() if data_dir else '(none: uploads only)'}")
     click.echo(f"  work: {work_dir.resolve()}")
     if not _is_loopback(host):

@@ -6,11 +6,13 @@ Shape:
     which is what guarantees they stay the input's.
 
 Engines see one temporal window at a time (see :mod:`vinpaint.pipeline`); frames whose hole is empty
-are context: already-final pixels the engine may copy from.
+are context: already-final pixels the engine may copy from.  An engine may also take a
+``progress(fraction)`` keyword, which the pipeline passes (it is not a user option).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import numpy as np
@@ -20,6 +22,16 @@ from ..registry import Registry
 Engine = Callable[..., np.ndarray]
 ENGINES: Registry[Engine] = Registry("engine")
 
+#: Keywords the pipeline passes to an engine itself; they are not options a user sets.
+RUNTIME_KEYWORDS = frozenset({"progress"})
+
+
+def engine_parameters(name: str) -> dict[str, inspect.Parameter]:
+    """The user-settable keyword options of engine ``name``, by name, in signature order."""
+    return {key: parameter for key, parameter in inspect.signature(ENGINES.get(name)).parameters.items()
+            if parameter.kind == parameter.KEYWORD_ONLY and key not in RUNTIME_KEYWORDS}
+
+
 from . import perframe, propagate  # noqa: E402,F401  (register the built-in engines)
 
-__all__ = ["ENGINES", "Engine"]
+__all__ = ["ENGINES", "RUNTIME_KEYWORDS", "Engine", "engine_parameters"]

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError
+from ..wording import count_of
 from .images import IMAGE_EXTENSIONS, read_label_image
 from .readers import PyAVSource, list_images
 
@@ -81,7 +82,7 @@ class MaskSource:
             count = self._video.info.frame_count
         if count not in (1, frame_count):
             raise MaskMismatchError(
-                f"the mask has {count} frames, the video has {frame_count} frames; give one mask per frame, "
+                f"the mask has {count_of(count, 'frame')}, the video has {count_of(frame_count, 'frame')}; give one mask per frame, "
                 "or a single mask for all of them"
             )
         self.static = count == 1

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,10 +29,15 @@ DEFAULT_FOLDER_FPS = Fraction(25)
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded frame: ``image`` ``(H,W,3)`` uint8 RGB and ``pts`` in ``time_base`` units."""
+    """One decoded frame: ``image`` ``(H,W,3)`` uint8 RGB and ``pts`` in ``time_base`` units.
+
+    ``original`` is the decoded ``av.VideoFrame`` in its own pixel format when the source has more
+    than 8 bits a sample (and no rotation), so a writer can keep those samples; None otherwise.
+    """
 
     image: np.ndarray
     pts: int
+    original: Any = None
 
 
 @dataclass
@@ -39,6 +45,8 @@ class VideoInfo:
     """What a writer needs to reproduce the source's timing and audio.
 
     ``frame_count`` is exact (counted from the container's packets when its header does not say).
+    ``pix_fmt`` and ``bit_depth`` are the decoded video's (``"yuv420p10le"``, 10); ``other_streams``
+    counts subtitle and data streams, copied by writers like audio.
     """
 
     path: Path
@@ -50,6 +58,9 @@ class VideoInfo:
     audio_streams: int = 0
     kind: str = "video"
     extra: dict = field(default_factory=dict)
+    pix_fmt: str = "rgb24"
+    bit_depth: int = 8
+    other_streams: int = 0
 
 
 class VideoSource:
@@ -128,13 +139,20 @@ class PyAVSource(VideoSource):
                 stream = container.streams.video[0]
                 count = stream.frames or 0
                 time_base = stream.time_base or Fraction(1, 90000)
+                if stream.duration:
+                    self._duration = float(stream.duration * time_base) + float((stream.start_time or 0) * time_base)
+                else:
+                    self._duration = container.duration / 1e6 if container.duration else None
                 fps = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
                 audio = len(container.streams.audio)
+                others = len(container.streams.subtitles) + len(container.streams.data)
                 first = next(container.decode(stream), None)
                 if first is None:
                     raise UnreadableInputError(f"{self.path} has a video stream with no frames")
                 rotation = int(getattr(first, "rotation", 0) or 0)
                 width, height = first.width, first.height
+                pix_fmt = first.format.name
+                bit_depth = max((component.bits for component in first.format.components), default=8)
         except av.FFmpegError as error:
             raise UnreadableInputError(f"cannot read {self.path} as a video: {error}") from None
         if rotation % 180:
@@ -142,7 +160,10 @@ class PyAVSource(VideoSource):
         if count <= 0:
             count = self._count_frames()
         self.rotation = rotation
-        self.info = VideoInfo(self.path, width, height, count, Fraction(fps), Fraction(time_base), audio)
+        self.info = VideoInfo(self.path, width, height, count, Fraction(fps), Fraction(time_base), audio,
+                              pix_fmt=pix_fmt, bit_depth=bit_depth, other_streams=others)
+        # a writer keeps deep samples only for planar formats it can composite, upright
+        self._keep_original = bit_depth > 8 and rotation % 360 == 0 and _is_planar_16(first.format)
 
     def _count_frames(self) -> int:
         import av
@@ -151,24 +172,50 @@ class PyAVSource(VideoSource):
             stream = container.streams.video[0]
             return sum(1 for packet in container.demux(stream) if packet.size)
 
+    def _ends_early(self, last_pts: int | None, gap: int) -> bool:
+        """The last decoded frame lies more than two frame intervals (the last seen) before the stream's end."""
+        if self._duration is None or last_pts is None:
+            return True
+        interval = max(float(gap * self.info.time_base), 1 / float(self.info.fps or 25))
+        return float(last_pts * self.info.time_base) + 2 * interval < self._duration
+
     def __iter__(self) -> Iterator[Frame]:
         import av
 
+        decoded = 0
+        last_pts, gap = None, 0
         try:
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
                 stream.thread_type = "AUTO"
-                last_pts = None
                 for index, frame in enumerate(container.decode(stream)):
                     image = frame.to_ndarray(format="rgb24")
                     image = _apply_rotation(image, self.rotation)
                     pts = frame.pts if frame.pts is not None else (index if last_pts is None else last_pts + 1)
                     if last_pts is not None and pts <= last_pts:
                         pts = last_pts + 1  # broken timestamps: keep them strictly increasing
+                    gap = pts - last_pts if last_pts is not None else 0
                     last_pts = pts
-                    yield Frame(image, pts)
+                    decoded += 1
+                    yield Frame(image, pts, frame if self._keep_original else None)
         except av.FFmpegError as error:
-            raise UnreadableInputError(f"decoding {self.path} failed: {error}") from None
+            raise UnreadableInputError(
+                f"decoding {self.path} failed at frame {decoded} of {self.info.frame_count}: {error}"
+            ) from None
+        if decoded < self.info.frame_count and self._ends_early(last_pts, gap):
+            # the header promises frames the file does not hold (AVI's header counts time slots, not
+            # frames, so the decoded frames must also end before the stream's duration)
+            raise UnreadableInputError(
+                f"{self.path}: decoding stopped at frame {decoded} of {self.info.frame_count} "
+                "(the file is truncated or damaged); repair it or cut it to the frames that decode"
+            )
+
+
+def _is_planar_16(video_format) -> bool:
+    """Every component in its own plane, stored in 16-bit words (``yuv420p10le``, ``gbrp12le``...)."""
+    planes = [component.plane for component in video_format.components]
+    deep = all(component.bits > 8 for component in video_format.components)
+    return deep and len(set(planes)) == len(planes) and video_format.name.endswith("le")
 
 
 def _apply_rotation(image: np.ndarray, rotation: int) -> np.ndarray:

@@ -1,16 +1,23 @@
 """Video writers: H.264, FFV1, VP9 through PyAV, or a folder of PNG frames.
 
 The output's extension picks the writer (:data:`EXTENSIONS`).  Writers keep the source's frame
-timestamps (variable frame rate too) and copy every audio stream of the source unchanged, transcoding
-only a codec the target container cannot hold.  They write to a temporary file beside the target and
-rename it on success, so a failed run leaves no half-written output.
+timestamps (variable frame rate too, in the source's time base) and copy every audio, subtitle and data
+stream of the source unchanged, transcoding audio the target container cannot hold and dropping, with a
+warning, other streams it cannot hold.  A 10-bit (or deeper) source stays 10-bit where the codec can
+hold it: pixels the transform did not change keep their decoded samples exactly.
+
+Safety: they write to a temporary file (``.NAME.vinpaint-tmp-PID.ext``) or folder beside the target and
+rename it on success, so a failed run leaves no half-written output, and the next run on the same
+output removes what a killed run left.  They delete nothing they did not write: an existing folder is
+replaced only when it holds nothing but ``NNNNN.png`` frames.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
-import shutil
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +29,7 @@ import numpy as np
 from ..errors import InvalidOptionError, OutputError
 from ..registry import Registry
 from .images import write_png
-from .readers import VideoInfo
+from .readers import Frame, VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +48,13 @@ class EncodeOptions:
 
 
 class VideoSink:
-    """Base class of writers: ``write(image, pts)`` then ``close()``; ``abort()`` on failure."""
+    """Base class of writers: ``write(image, pts)`` then ``close()``; ``abort()`` on failure.
 
-    def write(self, image: np.ndarray, pts: int) -> None:
+    ``write`` may be given the source :class:`Frame` the image came from; a writer that keeps the
+    source's bit depth takes the unchanged pixels' samples from it.
+    """
+
+    def write(self, image: np.ndarray, pts: int, *, source: Frame | None = None) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -75,6 +86,10 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
 }
 #: audio codec used when the source's cannot be copied into the container
 _AUDIO_FALLBACK = {".webm": "libopus"}
+#: the only audio codecs WebM allows (FFmpeg's query says more)
+_WEBM_AUDIO = ("opus", "vorbis")
+#: what a PNG folder writer writes, and so the only files it ever deletes
+FRAME_NAME = re.compile(r"\d{5,}\.png")
 
 
 def _video_settings(codec: str, width: int, height: int, options: EncodeOptions) -> tuple[str, dict[str, str]]:
@@ -96,83 +111,194 @@ def _video_settings(codec: str, width: int, height: int, options: EncodeOptions)
     raise OutputError(f"no settings for codec {codec}")
 
 
+def _deep_settings(codec: str, pix_fmt: str, options: EncodeOptions) -> tuple[str, str, dict[str, str]] | None:
+    """Codec, pixel format and options that keep a high-bit-depth source's ``pix_fmt``, or None.
+
+    Lossless H.264 of a YUV source is ``libx264`` at ``qp=0`` in the source's own format (libx264rgb
+    is 8-bit RGB only).
+    """
+    import av
+
+    if codec == "libx264rgb":
+        codec, codec_options = "libx264", {"qp": "0", "preset": options.preset}
+    elif codec == "libx264":
+        codec_options = {"crf": str(options.crf), "preset": options.preset}
+    elif codec == "ffv1":
+        codec_options = {"level": "3", "slicecrc": "1"}
+    else:
+        return None
+    formats = {f.name for f in av.Codec(codec, "w").video_formats or ()}
+    return (codec, pix_fmt, codec_options) if pix_fmt in formats else None
+
+
+def _wrap_os_error(path: Path, error: Exception) -> OutputError:
+    reason = getattr(error, "strerror", None) or str(error)
+    return OutputError(f"cannot write {path}: {reason}; choose an output in a writable folder")
+
+
 @WRITERS.register("container")
 class ContainerSink(VideoSink):
-    """A container file written by PyAV, with the source's audio streams copied."""
+    """A container file written by PyAV, with the source's audio, subtitle and data streams copied."""
 
     def __init__(self, path: Path, info: VideoInfo, options: EncodeOptions, *, audio_source: Path | None) -> None:
         import av
 
         self.path = path
         self.temporary = _temporary_path(path)
+        self.container = None
+        self._copier = None
         suffix = path.suffix.lower()
         codec = EXTENSIONS[suffix][2 if options.lossless else 1]
-        pix_fmt, codec_options = _video_settings(codec, info.width, info.height, options)
-        self.container = av.open(str(self.temporary), "w", format=_format_for(suffix))
-        rate = info.fps.limit_denominator(1001000) if info.fps else Fraction(25)
-        self.stream = self.container.add_stream(codec, rate=rate, options=codec_options)
-        self.stream.width, self.stream.height, self.stream.pix_fmt = info.width, info.height, pix_fmt
-        self.time_base = info.time_base
-        self.stream.time_base = info.time_base
-        self.stream.codec_context.time_base = info.time_base
-        self._audio = _AudioCopier(self.container, audio_source, suffix) if audio_source else None
+        self.deep_format = None  # the source's high-bit-depth pixel format, when it is kept
+        deep = _deep_settings(codec, info.pix_fmt, options) if info.bit_depth > 8 else None
+        if deep:
+            codec, pix_fmt, codec_options = deep
+            self.deep_format = pix_fmt
+        else:
+            if info.bit_depth > 8:
+                log.warning("%s (%s) cannot hold %d-bit video: the output is 8-bit; use .mkv or .mp4 to keep it",
+                            path.name, codec, info.bit_depth)
+            pix_fmt, codec_options = _video_settings(codec, info.width, info.height, options)
+        try:
+            self.container = av.open(str(self.temporary), "w", format=_format_for(suffix),
+                                     options={"avoid_negative_ts": "disabled"})
+            rate = info.fps.limit_denominator(1001000) if info.fps else Fraction(25)
+            self.stream = self.container.add_stream(codec, rate=rate, options=codec_options)
+            self.stream.width, self.stream.height, self.stream.pix_fmt = info.width, info.height, pix_fmt
+            self.time_base = info.time_base
+            self.stream.time_base = info.time_base
+            self.stream.codec_context.time_base = info.time_base
+            self._copier = _StreamCopier(self.container, audio_source, suffix) if audio_source else None
+        except (OSError, av.FFmpegError) as error:
+            self.abort()
+            raise _wrap_os_error(path, error) from None
         self.frames = 0
 
-    def write(self, image: np.ndarray, pts: int) -> None:
+    def write(self, image: np.ndarray, pts: int, *, source: Frame | None = None) -> None:
         import av
 
-        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        if self.deep_format and source is not None and source.original is not None:
+            frame = _composite_deep(image, source, self.deep_format)
+        else:
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
         frame.pts, frame.time_base = pts, self.time_base
-        for packet in self.stream.encode(frame):
-            self.container.mux(packet)
-        if self._audio:
-            self._audio.mux_until(float(pts * self.time_base))
+        try:
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+            if self._copier:
+                self._copier.mux_until(float(pts * self.time_base))
+        except (OSError, av.FFmpegError) as error:
+            raise _wrap_os_error(self.path, error) from None
         self.frames += 1
 
     def close(self) -> None:
-        for packet in self.stream.encode():
-            self.container.mux(packet)
-        if self._audio:
-            self._audio.mux_until(float("inf"))
-            self._audio.close()
-        self.container.close()
-        os.replace(self.temporary, self.path)
+        import av
+
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+            if self._copier:
+                self._copier.mux_until(float("inf"))
+                self._copier.close()
+            self.container.close()
+            os.replace(self.temporary, self.path)
+        except (OSError, av.FFmpegError) as error:
+            self.abort()
+            raise _wrap_os_error(self.path, error) from None
         log.info("wrote %d frames to %s", self.frames, self.path)
 
     def abort(self) -> None:
         try:
-            if self._audio:
-                self._audio.close()
-            self.container.close()
+            if self._copier:
+                self._copier.close()
+            if self.container is not None:
+                self.container.close()
         except Exception:  # noqa: BLE001 - already failing; the temporary file is removed below
             pass
-        self.temporary.unlink(missing_ok=True)
+        try:
+            self.temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
-class _AudioCopier:
-    """Streams the source's audio packets into the output, interleaved with the video by time."""
+def _composite_deep(image: np.ndarray, source: Frame, pix_fmt: str):
+    """An ``av.VideoFrame`` in ``pix_fmt``: the source's samples where ``image`` equals the decoded
+    8-bit frame, ``image`` converted up where the transform changed it.
+
+    A chroma sample is taken from ``image`` when any pixel it covers changed (4:2:0 covers 2x2).
+    """
+    import av
+
+    original = source.original
+    if original.format.name != pix_fmt:
+        original = original.reformat(format=pix_fmt)
+    filled = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format=pix_fmt)
+    changed = np.any(image != source.image, axis=2)
+    height, width = changed.shape
+    for plane_in, plane_out in zip(original.planes, filled.planes):
+        bytes_per_sample = 2
+        rows_in = np.frombuffer(plane_in, np.uint16).reshape(plane_in.height, plane_in.line_size // bytes_per_sample)
+        rows_out = np.frombuffer(plane_out, np.uint16).reshape(plane_out.height, plane_out.line_size // bytes_per_sample)
+        keep_in, new = rows_in[:, : plane_in.width], rows_out[:, : plane_out.width]
+        step_y, step_x = -(-height // plane_out.height), -(-width // plane_out.width)
+        padded = np.zeros((plane_out.height * step_y, plane_out.width * step_x), bool)
+        padded[:height, :width] = changed
+        plane_changed = padded.reshape(plane_out.height, step_y, plane_out.width, step_x).any(axis=(1, 3))
+        merged = np.where(plane_changed, new, keep_in)
+        buffer = rows_out.copy()
+        buffer[:, : plane_out.width] = merged
+        plane_out.update(buffer.tobytes())
+    return filled
+
+
+def _codec_name(stream) -> str:
+    """The codec's canonical name (``subrip``, ``aac``), as the muxers' lists name it."""
+    context = stream.codec_context
+    if context is None:
+        return stream.type
+    return getattr(context.codec, "canonical_name", None) or context.name
+
+
+class _StreamCopier:
+    """Streams the source's audio, subtitle and data packets into the output, interleaved with the
+    video by time.  Packets are copied unchanged (same bytes, same timestamps); audio the container
+    cannot hold is transcoded, any other stream it cannot hold is dropped with a warning.
+    """
 
     def __init__(self, container, source: Path, suffix: str) -> None:
         import av
 
         self.input = av.open(str(source))
         self.pairs = []
-        for in_stream in self.input.streams.audio:
-            name = in_stream.codec_context.name
-            if suffix == ".webm":
-                copyable = name in ("opus", "vorbis")  # the only audio WebM allows
-            else:
-                copyable = name in container.supported_codecs
+        supported = container.supported_codecs
+        for in_stream in self.input.streams:
+            if in_stream.type not in ("audio", "subtitle", "data"):
+                continue
+            if in_stream.codec_context is None:  # FFmpeg found the stream but not its header: a damaged file
+                log.warning("%s stream #%d has no codec parameters (the file is damaged): it is not written",
+                            in_stream.type, in_stream.index)
+                continue
+            name = _codec_name(in_stream)
+            copyable = name in (_WEBM_AUDIO if suffix == ".webm" and in_stream.type == "audio" else supported)
             if copyable:
-                out_stream = container.add_stream_from_template(in_stream)
+                try:
+                    out_stream = container.add_stream_from_template(in_stream)
+                except (ValueError, av.FFmpegError) as error:
+                    log.warning("%s stream #%d (%s) is not written: %s cannot hold it (%s)",
+                                in_stream.type, in_stream.index, name, suffix, error)
+                    continue
                 self.pairs.append((in_stream, out_stream, None))
-            else:
+            elif in_stream.type == "audio":
                 target = _AUDIO_FALLBACK.get(suffix, "aac")
                 log.warning("audio codec %s does not fit %s: transcoding it to %s", name, suffix, target)
                 out_stream = container.add_stream(target, rate=in_stream.rate or 48000)
                 out_stream.layout = in_stream.layout.name if in_stream.layout else "stereo"
                 resampler = av.AudioResampler(format=out_stream.format, layout=out_stream.layout, rate=out_stream.rate)
                 self.pairs.append((in_stream, out_stream, resampler))
+            else:
+                log.warning("%s stream #%d (%s) is not written: %s cannot hold %s; choose a container that holds it "
+                            "(.mkv: subrip, ass, webvtt; .mp4/.mov: mov_text)", in_stream.type, in_stream.index, name,
+                            suffix, name)
         self.container = container
         streams = [pair[0] for pair in self.pairs]
         self.packets: Iterator = self.input.demux(*streams) if streams else iter(())
@@ -195,7 +321,7 @@ class _AudioCopier:
             if packet.stream is not in_stream:
                 continue
             if resampler is None:
-                if packet.size == 0:
+                if packet.size == 0 or self._is_mov_text_gap(packet):
                     return
                 packet.stream = out_stream
                 self.container.mux(packet)
@@ -206,37 +332,84 @@ class _AudioCopier:
                             self.container.mux(out)
             return
 
+    @staticmethod
+    def _is_mov_text_gap(packet) -> bool:
+        """An empty mov_text sample: the mp4 muxer writes its own between cues, so a copied one would double."""
+        return packet.size == 2 and bytes(packet) == b"\x00\x00" and _codec_name(packet.stream) == "mov_text"
+
     def close(self) -> None:
-        for _, out_stream, resampler in self.pairs:
+        pairs, self.pairs = self.pairs, []
+        for _, out_stream, resampler in pairs:
             if resampler is not None:
                 for out in out_stream.encode(None):
                     self.container.mux(out)
-        self.pairs = []
         self.input.close()
 
 
 @WRITERS.register("png-folder")
 class PngFolderSink(VideoSink):
-    """A folder of lossless PNG frames ``00000.png, 00001.png...`` (no audio, no timestamps)."""
+    """A folder of lossless PNG frames ``00000.png, 00001.png...`` (no audio, no timestamps).
+
+    Frames go to a temporary folder beside the target, renamed on success.  An existing target is
+    replaced only when it holds nothing but such frames (checked again here); its mode is kept.
+    """
 
     def __init__(self, path: Path, info: VideoInfo, options: EncodeOptions, *, audio_source: Path | None) -> None:
         self.path = path
-        self.temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.vinpaint-tmp-", dir=path.parent))
+        self.temporary = _make_temporary_folder(path)
         if audio_source and info.audio_streams:
             log.warning("a folder of frames cannot hold audio: the %d audio stream(s) are not written", info.audio_streams)
+        if info.bit_depth > 8:
+            log.warning("PNG frames are written 8-bit: the source's %d-bit samples are rounded", info.bit_depth)
         self.frames = 0
 
-    def write(self, image: np.ndarray, pts: int) -> None:
-        write_png(self.temporary / f"{self.frames:05d}.png", image)
+    def write(self, image: np.ndarray, pts: int, *, source: Frame | None = None) -> None:
+        try:
+            write_png(self.temporary / f"{self.frames:05d}.png", image)
+        except OSError as error:
+            raise _wrap_os_error(self.temporary, error) from None
         self.frames += 1
 
     def close(self) -> None:
-        if self.path.exists():
-            shutil.rmtree(self.path)
-        os.replace(self.temporary, self.path)
+        try:
+            if self.path.exists() or self.path.is_symlink():
+                mode = self.path.stat().st_mode & 0o7777
+                _remove_frames_folder(self.path)
+                os.chmod(self.temporary, mode)
+            os.replace(self.temporary, self.path)
+        except OutputError:
+            self.abort()
+            raise
+        except OSError as error:
+            self.abort()
+            raise _wrap_os_error(self.path, error) from None
 
     def abort(self) -> None:
-        shutil.rmtree(self.temporary, ignore_errors=True)
+        _remove_frames_folder(self.temporary, missing_ok=True)
+
+
+def _frames_folder_strangers(folder: Path) -> list[str]:
+    """Names in ``folder`` that a PNG folder writer would not have written."""
+    return sorted(entry.name for entry in os.scandir(folder)
+                  if not (FRAME_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)))
+
+
+def _remove_frames_folder(folder: Path, *, missing_ok: bool = False) -> None:
+    """Delete a folder of vinpaint's PNG frames; refuse (OutputError) if it holds anything else."""
+    if missing_ok and not folder.is_dir():
+        return
+    strangers = _frames_folder_strangers(folder)
+    if strangers:
+        raise OutputError(f"{folder} holds files vinpaint did not write ({_list_names(strangers)}); "
+                          "choose another output folder")
+    for entry in os.scandir(folder):
+        os.unlink(entry.path)
+    os.rmdir(folder)
+
+
+def _list_names(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _format_for(suffix: str) -> str:
@@ -247,35 +420,142 @@ def _temporary_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.vinpaint-tmp-{os.getpid()}{path.suffix}")
 
 
+def _make_temporary_folder(path: Path) -> Path:
+    """Create ``.NAME.vinpaint-tmp-PID[-N]`` beside ``path`` (mode from the umask, as ``mkdir`` gives)."""
+    for attempt in range(1000):
+        suffix = f"-{attempt}" if attempt else ""
+        temporary = path.with_name(f".{path.name}.vinpaint-tmp-{os.getpid()}{suffix}")
+        try:
+            os.mkdir(temporary)
+            return temporary
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise _wrap_os_error(path, error) from None
+    raise OutputError(f"cannot create a temporary folder beside {path}; remove its .{path.name}.vinpaint-tmp-* folders")
+
+
+def _process_is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(output: str | Path) -> list[Path]:
+    """Remove what killed runs left beside ``output``: ``.NAME.vinpaint-tmp-PID...`` files and folders
+    whose process is no longer running.  Returns the paths removed.
+    """
+    path = Path(output)
+    folder = path.parent
+    patterns = [re.compile(re.escape(f".{path.name}.vinpaint-tmp-") + r"(\d+)(?:-\d+)?")]
+    if path.suffix:
+        patterns.append(re.compile(re.escape(f".{path.stem}.vinpaint-tmp-") + r"(\d+)" + re.escape(path.suffix)))
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = next((m for m in (p.fullmatch(entry.name) for p in patterns) if m), None)
+        if match is None or _process_is_running(int(match.group(1))):
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                _remove_frames_folder(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+            else:
+                continue
+        except OSError as error:  # OutputError included: a folder holding other files is left alone
+            log.warning("left %s in place: %s", entry.path, error)
+            continue
+        log.info("removed %s, left by a run that was stopped", entry.path)
+        removed.append(Path(entry.path))
+    return removed
+
+
 def is_folder_output(path: str | Path) -> bool:
     """A path without a video extension (or ending in a slash) names a folder of PNG frames."""
     text = str(path)
     return text.endswith(("/", os.sep)) or Path(text).suffix == "" or Path(text).is_dir()
 
 
+def _is_same_or_inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or lies under it (symlinks resolved, hard links compared by inode)."""
+    resolved, resolved_folder = path.resolve(), folder.resolve()
+    if resolved == resolved_folder or resolved_folder in resolved.parents:
+        return True
+    try:
+        return os.path.samefile(path, folder)
+    except OSError:
+        return False
+
+
 def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), overwrite: bool = False) -> Path:
-    """Validate an output path before any work is done.
+    """Validate an output path before any work is done, and prove it writable.
+
+    The output may be neither an input nor a folder holding one.  An existing output is replaced only
+    with ``overwrite``, and an existing folder only when it holds nothing but ``NNNNN.png`` frames.
+    A file is created and removed beside the output, so an unwritable place fails here and not after
+    the fill.  What killed runs left beside the output is removed.
 
     Raises:
-        OutputError: unknown extension, same path as an input, exists without ``overwrite``,
-            or a parent folder that is missing or not writable.
+        OutputError: unknown extension, an input or a folder holding one, exists without ``overwrite``,
+            a folder holding other files, or a parent folder that is missing or not writable.
     """
     path = Path(output)
-    if not is_folder_output(path) and path.suffix.lower() not in EXTENSIONS:
+    folder_output = is_folder_output(path)
+    if not folder_output and path.suffix.lower() not in EXTENSIONS:
         valid = ", ".join(sorted(EXTENSIONS))
         raise OutputError(f"unknown output extension {path.suffix!r}; use one of {valid}, or a folder for PNG frames")
-    resolved = path.resolve()
     for source in inputs:
-        if source is not None and Path(source).resolve() == resolved:
-            raise OutputError(f"the output {path} is an input; vinpaint never overwrites its input")
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path} exists; pass --overwrite (overwrite=True) to replace it")
-    parent = resolved.parent
+        if source is None:
+            continue
+        if _is_same_or_inside(Path(source), path):
+            what = "is an input" if Path(source).resolve() == path.resolve() else f"holds the input {source}"
+            raise OutputError(f"the output {path} {what}; vinpaint never overwrites its input; choose another output")
+    exists = path.exists() or path.is_symlink()
+    if exists and not overwrite:
+        raise OutputError(f"{path} exists; pass --overwrite to replace it")
+    if exists and path.is_dir():
+        if not folder_output:
+            raise OutputError(f"{path} is a folder; give a file name ending in {path.suffix} or another path")
+        try:
+            strangers = _frames_folder_strangers(path)
+        except OSError as error:
+            raise _wrap_os_error(path, error) from None
+        if strangers:
+            raise OutputError(f"{path} holds files vinpaint did not write ({_list_names(strangers)}); "
+                              "vinpaint replaces a folder only if it holds nothing but its NNNNN.png frames")
+    elif exists and folder_output:
+        raise OutputError(f"{path} is a file, not a folder; choose another output")
+    parent = path.resolve().parent
     if not parent.is_dir():
         raise OutputError(f"the output folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"the output folder {parent} is not writable")
+    _probe_writable(parent, path)
+    remove_stale_temporaries(path)
     return path
+
+
+def _probe_writable(parent: Path, path: Path) -> None:
+    """Create and remove a file in ``parent``: the only sure test (permissions, read-only or virtual file systems)."""
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.vinpaint-probe-", dir=parent)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise OutputError(f"the output folder {parent} is not writable ({reason}); choose another output") from None
+        raise OutputError(f"cannot write {path}: {reason}; choose an output in a writable folder") from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def open_writer(
@@ -289,11 +569,15 @@ def open_writer(
 
     Args:
         info: the source's size, rate and time base (timestamps passed to ``write`` use it).
-        audio_source: a container whose audio streams are copied into the output (None = no audio).
+        audio_source: a container whose audio, subtitle and data streams are copied into the output
+            (None = none).
+
+    Raises:
+        OutputError: the output's temporary file or folder cannot be created.
     """
     path = Path(output)
     options = options or EncodeOptions()
-    audio = Path(audio_source) if audio_source and info.audio_streams else None
+    audio = Path(audio_source) if audio_source and (info.audio_streams or info.other_streams) else None
     if is_folder_output(path):
         return WRITERS.get("png-folder")(path, info, options, audio_source=audio)
     writer_name = EXTENSIONS[path.suffix.lower()][0]

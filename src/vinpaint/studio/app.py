@@ -10,7 +10,9 @@ Safety: the server binds to localhost by default and has no accounts.  A client 
 data-folder entries are looked up in a listing the server made (and every listed path is resolved and
 checked to lie inside the data folder), uploads are stored under a generated id with only their
 extension kept, clip and job ids must be 32 hex digits, and uploads are size-limited, checked by
-extension and then by decoding them with :func:`vinpaint.io.open_video`.
+extension and then by decoding them with :func:`vinpaint.io.open_video`.  Error texts sent to the
+page (HTTP answers and a job's error) go through :func:`public_message`: no filesystem path or errno
+number reaches the page; the server log keeps the full text.
 
 Files (under the work folder)::
 
@@ -31,6 +33,7 @@ import json
 import logging
 import re
 import shutil
+import sqlite3
 import threading
 import time
 import uuid
@@ -55,13 +58,15 @@ from fastapi.concurrency import run_in_threadpool  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse, Response  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 from pydantic import BaseModel, Field  # noqa: E402
+from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa: E402
 from starlette.middleware.trustedhost import TrustedHostMiddleware  # noqa: E402
 
 from ..composite import BLEND_MODES  # noqa: E402
-from ..engines import ENGINES  # noqa: E402
+from ..engines import ENGINES, engine_parameters  # noqa: E402
 from ..errors import (  # noqa: E402
     InputNotFoundError,
     InvalidOptionError,
+    OutputError,
     UnreadableInputError,
     VinpaintError,
 )
@@ -297,6 +302,35 @@ def safe_display_name(filename: str) -> str:
     return name[:120] or "upload"
 
 
+#: FFmpeg's AVERROR_INVALIDDATA, which PyAV reports as "[Errno 1094995529] Invalid data found when
+#: processing input: '<path>'" (negative on some platforms)
+_INVALID_DATA = re.compile(r"\[Errno -?1094995529\][^;()]*?(?:: '[^']*')?(?=$|[;()]|, )")
+_ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\]\s*")
+_QUOTED_PATH = re.compile(r"""(['"])([^'"\n]*[/\\][^'"\n]*)\1""")
+#: an absolute POSIX path, a home-relative one, or a Windows one (the page's own API routes are not paths)
+_BARE_PATH = re.compile(r"""(?<![\w/.~:-])(?:~|[A-Za-z]:)?[/\\](?!api/|static/)[^\s'"<>|,;()]+""")
+
+
+def _last_part(path: str) -> str:
+    """The file or folder name at the end of ``path``, keeping punctuation that followed it."""
+    stripped = path.rstrip(":.")
+    name = PurePosixPath(stripped.replace("\\", "/").rstrip("/")).name or "a file"
+    return name + path[len(stripped):]
+
+
+def public_message(text: str) -> str:
+    """``text`` fit for the page: file paths cut to their last part, errno numbers dropped.
+
+    FFmpeg's "invalid data" error (``[Errno 1094995529] ...``) becomes "the file could not be read
+    as a video or image".  The page never learns where the server keeps its files.
+    """
+    text = _INVALID_DATA.sub("the file could not be read as a video or image", text)
+    text = _ERRNO.sub("", text)
+    text = _QUOTED_PATH.sub(lambda m: f"{m[1]}{_last_part(m[2])}{m[1]}", text)
+    text = _BARE_PATH.sub(lambda m: _last_part(m[0]), text)
+    return " ".join(text.split())
+
+
 def _stamp(path: Path) -> list[int]:
     """Modification time and size of a file, or of a folder's images: changes when the source does."""
     files = [path] if path.is_file() else list_images(path)
@@ -371,9 +405,7 @@ def _optional(module: str, name: str) -> Callable | None:
 def engine_option_specs(engine: str) -> list[EngineOption]:
     """The keyword options of an engine, with defaults and choices, read from its signature."""
     specs = []
-    for name, parameter in inspect.signature(ENGINES.get(engine)).parameters.items():
-        if parameter.kind != parameter.KEYWORD_ONLY:
-            continue
+    for name, parameter in engine_parameters(engine).items():
         default = parameter.default if parameter.default is not inspect.Parameter.empty else None
         choices = {"fill": SPATIAL_FILLERS.names(), "flow": FLOW_ESTIMATORS.names()}.get(name)
         specs.append(EngineOption(name=name, default=default, type=type(default).__name__, choices=choices))
@@ -406,6 +438,17 @@ def remove_options(fill: FillOptions) -> RemoveOptions:
                          engine_options=engine_options)
 
 
+def job_info(job) -> JobInfo:
+    """A job's record as the page sees it: its error (and its metrics' error) through :func:`public_message`."""
+    record = job.to_dict()
+    if record["error"]:
+        record["error"] = public_message(record["error"])
+    metrics = (record["result"] or {}).get("metrics")
+    if isinstance(metrics, dict) and isinstance(metrics.get("error"), str):
+        record["result"] = {**record["result"], "metrics": {**metrics, "error": public_message(metrics["error"])}}
+    return JobInfo(**record)
+
+
 # -- the studio: clips, masks and jobs ----------------------------------------------------------------------
 
 
@@ -416,19 +459,39 @@ class Studio:
                  preview_frames: int, jpeg_quality: int) -> None:
         self.data_dir = Path(data_dir) if data_dir is not None else None
         if self.data_dir is not None and not self.data_dir.is_dir():
+            if self.data_dir.exists():
+                raise InputNotFoundError(f"the data folder {self.data_dir} is a file: give a folder of videos")
             raise InputNotFoundError(f"data folder not found: {self.data_dir}")
         self.work_dir = Path(work_dir)
         self.clips_dir = self.work_dir / "clips"
-        self.clips_dir.mkdir(parents=True, exist_ok=True)
         self.uploads_dir = self.work_dir / "uploads"
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
         self.max_upload_bytes = max_upload_bytes
         self.preview_frames = preview_frames
         self.jpeg_quality = jpeg_quality
-        self.jobs = JobQueue(self.work_dir, workers=workers)
+        self.jobs = self._open_work_dir(workers)
         self._lock = threading.RLock()
         self._cache_lock = threading.Lock()
         self._cache: tuple[str, np.ndarray] | None = None
+
+    def _open_work_dir(self, workers: int) -> JobQueue:
+        """Create the work folder's layout and open its job queue.
+
+        Raises:
+            OutputError: the work folder is a file, or cannot be created, written or hold the database.
+        """
+        if self.work_dir.exists() and not self.work_dir.is_dir():
+            raise OutputError(f"the work folder {self.work_dir} is a file: give a folder (it is created if missing)")
+        try:
+            self.clips_dir.mkdir(parents=True, exist_ok=True)
+            self.uploads_dir.mkdir(parents=True, exist_ok=True)
+            return JobQueue(self.work_dir, workers=workers)
+        except OSError as error:
+            where = error.filename or self.work_dir
+            raise OutputError(f"cannot use the work folder {self.work_dir}: {error.strerror or error} ({where}); "
+                              "give a folder this user can create and write") from None
+        except sqlite3.Error as error:
+            raise OutputError(f"cannot keep the job database in the work folder {self.work_dir}: {error}; "
+                              "give a folder this user can write") from None
 
     # clips
 
@@ -532,7 +595,9 @@ class Studio:
             return self._ingest(source, name=display_name, kind=kind, origin="upload", clip_id=clip_id)
         except VinpaintError as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise HTTPException(415, f"{display_name} is not a video or image vinpaint can read ({error})") from None
+            log.info("upload %s does not decode: %s", display_name, error)
+            reason = str(error).replace(str(source), display_name)  # the user knows the file by its own name
+            raise HTTPException(415, f"{display_name} is not a video or image vinpaint can read ({reason})") from None
 
     def frame_file(self, clip_id: str, index: int) -> Path:
         meta = self.meta(clip_id)
@@ -783,6 +848,7 @@ def create_app(
 
     Raises:
         InputNotFoundError: ``data_dir`` is given but is not a folder.
+        OutputError: ``work_dir`` is a file, or cannot be created or written.
     """
     studio = Studio(Path(data_dir) if data_dir is not None else None, Path(work_dir),
                     max_upload_bytes=int(max_upload_bytes), workers=workers, preview_frames=preview_frames,
@@ -816,10 +882,31 @@ def create_app(
 
     errors = {404: {"model": Message}, 422: {"model": Message}}
 
+    # Every error the page reads passes here (and through job_info for a job's error): the answer
+    # carries public_message(text), the server log the full text.
+
+    def error_answer(request: Request, status: int, text: str, headers: dict | None = None) -> JSONResponse:
+        shown = public_message(text)
+        if shown != text:
+            log.warning("%s %s -> %d: %s", request.method, request.url.path, status, text)
+        return JSONResponse({"detail": shown}, status_code=status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if not isinstance(error.detail, str):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+        return error_answer(request, error.status_code, error.detail, error.headers)
+
     @app.exception_handler(VinpaintError)
-    async def vinpaint_error(_request: Request, error: VinpaintError) -> JSONResponse:
+    async def vinpaint_error(request: Request, error: VinpaintError) -> JSONResponse:
         status = 404 if isinstance(error, InputNotFoundError) else 422  # bad options, unknown engine, bad mask
-        return JSONResponse({"detail": str(error)}, status_code=status)
+        return error_answer(request, status, str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, _error: Exception) -> JSONResponse:
+        # the server logs the traceback itself; the page learns only that something broke
+        return JSONResponse({"detail": "internal error in the studio; the server's log has the details"},
+                            status_code=500)
 
     # page
 
@@ -963,7 +1050,7 @@ def create_app(
         409: {"model": Message}, 501: {"model": Message}, **errors},
         summary="Make a mask for every frame: track the keyframes, repeat one, or load the data folder's")
     def make_masks(clip_id: ClipId, request: MasksRequest) -> JobInfo:
-        return JobInfo(**studio.submit_masks(studio.meta(clip_id), request).to_dict())
+        return job_info(studio.submit_masks(studio.meta(clip_id), request))
 
     @app.get("/api/clips/{clip_id}/masks/{index}.png", response_class=Response, responses={
         200: {"content": {"image/png": {}}}, **errors}, summary="The mask of frame N")
@@ -988,27 +1075,27 @@ def create_app(
     @app.post("/api/clips/{clip_id}/preview", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, **errors}, summary="Fill a short range of frames (default: the first 30)")
     def preview(clip_id: ClipId, request: Annotated[PreviewRequest | None, Body()] = None) -> JobInfo:
-        return JobInfo(**studio.submit_preview(studio.meta(clip_id), request or PreviewRequest()).to_dict())
+        return job_info(studio.submit_preview(studio.meta(clip_id), request or PreviewRequest()))
 
     @app.post("/api/clips/{clip_id}/remove", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, **errors}, summary="Fill the whole clip and write the result video")
     def remove(clip_id: ClipId, request: Annotated[RemoveRequest | None, Body()] = None) -> JobInfo:
-        return JobInfo(**studio.submit_remove(studio.meta(clip_id), request or RemoveRequest()).to_dict())
+        return job_info(studio.submit_remove(studio.meta(clip_id), request or RemoveRequest()))
 
     # jobs
 
     @app.get("/api/jobs", response_model=list[JobInfo], summary="Recent jobs, newest first")
     def jobs(clip_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> list[JobInfo]:
-        return [JobInfo(**job.to_dict()) for job in studio.jobs.list(clip_id=clip_id)]
+        return [job_info(job) for job in studio.jobs.list(clip_id=clip_id)]
 
     @app.get("/api/jobs/{job_id}", response_model=JobInfo, responses=errors, summary="A job's state and progress")
     def job(job_id: JobId) -> JobInfo:
-        return JobInfo(**studio.job(job_id).to_dict())
+        return job_info(studio.job(job_id))
 
     @app.post("/api/jobs/{job_id}/cancel", response_model=JobInfo, responses=errors, summary="Cancel a job")
     def cancel(job_id: JobId) -> JobInfo:
         studio.job(job_id)
-        return JobInfo(**studio.jobs.cancel(job_id).to_dict())
+        return job_info(studio.jobs.cancel(job_id))
 
     @app.get("/api/jobs/{job_id}/frames/{index}.jpg", response_class=FileResponse, responses={
         409: {"model": Message}, **errors}, summary="Frame N of a preview's or run's result, as JPEG")

@@ -271,6 +271,7 @@ class JobQueue:
         except JobCancelled:
             state, result, error = ("interrupted" if self._closed else "cancelled"), None, "cancelled"
         except VinpaintError as exc:
+            log.warning("job %s failed: %s", job_id, exc)
             state, result, error = "failed", None, str(exc)
         except Exception as exc:  # noqa: BLE001 - a job's failure is reported on the job, never kills the worker
             log.exception("job %s failed", job_id)

@@ -9,7 +9,7 @@ the target checks; then end-to-end speed (``vinpaint.remove_file`` on an encoded
     python benchmarks/completion.py                         # full: 5 + 3 cases of 50 frames
     python benchmarks/completion.py --quick --variants 'propagate;fsr=propagate:fill=fsr;pb=propagate:blend=poisson'
 
-A variant is ``NAME=ENGINE[:KEY=VALUE,...]`` (see ``vinpaint.bench.parse_variant``); ``;`` separates
+A variant is ``NAME=ENGINE[:KEY=VALUE,...]`` (see ``vinpaint.bench.suite.parse_variant``); ``;`` separates
 several.  The default is the ``propagate`` engine with its defaults.
 """
 
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from vinpaint import bench
+from vinpaint.bench import suite as bench
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

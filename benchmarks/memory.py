@@ -50,7 +50,7 @@ def prepare(work: Path, data: Path, size: str, frames: int, repeat: int) -> int:
     """Write ``work/input.mp4`` and ``work/masks/``: the clip of ``size``, ``repeat`` times as long."""
     import numpy as np
 
-    from vinpaint import bench
+    from vinpaint.bench import suite as bench
 
     clips = {f"{f.shape[2]}x{f.shape[1]}": (f, m) for f, m in bench.speed_clips(data, frames)}
     if size not in clips:

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from vinpaint.io import read_image, read_label_image
-from vinpaint.spatial import fill_spatial
+from vinpaint.fill import fill_spatial
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS_SMALL = ("bmx-trees", "tennis", "schoolgirls")

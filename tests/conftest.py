@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vinpaint.synthetic import SyntheticClip, make_panning_clip
+from vinpaint.testing.synthetic import SyntheticClip, make_panning_clip
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

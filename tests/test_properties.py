@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from vinpaint import remove
 from vinpaint.composite import dilate_mask
-from vinpaint.poisson import solve_poisson
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.fill.poisson import solve_poisson
+from vinpaint.testing.synthetic import make_panning_clip
 
 CLIP = make_panning_clip(frames=6, height=32, width=40, object_size=8)
 

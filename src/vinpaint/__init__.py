@@ -29,7 +29,7 @@ from .errors import (
 from .flow import FLOW_ESTIMATORS, complete_flow, estimate_flow
 from .io import EncodeOptions, open_masks, open_video, open_writer
 from .pipeline import PRESETS, RemoveOptions, options_from_preset, remove, remove_file, remove_stream
-from .spatial import SPATIAL_FILLERS, fill_spatial
+from .fill import SPATIAL_FILLERS, fill_spatial
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from .errors import InvalidOptionError
-from .poisson import solve_poisson
+from .fill.poisson import solve_poisson
 
 
 def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:

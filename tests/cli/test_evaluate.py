@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 import vinpaint
-from vinpaint import bench
+from vinpaint.bench import suite as bench
 from vinpaint.cli import main
 from vinpaint.io import write_png
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.testing.synthetic import make_panning_clip
 
 REQUIRED = ("psnr", "ssim", "psnr_hole", "ssim_hole", "ewarp", "ewarp_hole", "flicker_hole", "boundary", "sharpness",
             "changed_outside", "q", "frames", "per_frame")

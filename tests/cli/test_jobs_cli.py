@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.masks.test_damage import add_damage
-from tests.masks.test_faces import face_clip
-from tests.masks.test_text import add_subtitle
-from tests.masks.test_watermark import watermarked_clip
+from tests.masks.detectors.test_damage import add_damage
+from tests.masks.detectors.test_faces import face_clip
+from tests.masks.detectors.test_text import add_subtitle
+from tests.masks.detectors.test_watermark import watermarked_clip
 from vinpaint.cli import main
 from vinpaint.io import open_video, read_label_image, write_png
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.testing.synthetic import make_panning_clip
 
 
 def write_clip(folder: Path, frames: np.ndarray) -> Path:

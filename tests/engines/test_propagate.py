@@ -5,7 +5,7 @@ from tests.conftest import psnr
 from vinpaint.composite import dilate_mask
 from vinpaint.engines import ENGINES
 from vinpaint.errors import InvalidOptionError
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.testing.synthetic import make_panning_clip
 
 
 def test_propagation_recovers_the_revealed_background(medium_clip):
@@ -87,7 +87,7 @@ def _two_layer_clip():
     # the upper half pans left and the lower half right, 2 px a frame; the hole moves through the
     # lower half 8 px below the split, so the first pass's completion region (hole + 20 px) reaches
     # into the other layer, while the hole's own boundary lies wholly in the lower one
-    from vinpaint.synthetic import make_texture
+    from vinpaint.testing.synthetic import make_texture
 
     count, height, width, split = 10, 72, 128, 36
     upper, lower = make_texture(height, width + 4 * count, seed=1), make_texture(height, width + 4 * count, seed=2)
@@ -112,7 +112,7 @@ def test_the_robust_flow_pass_measures_the_motion_next_to_the_hole():
 
 def test_temporal_smoothing_damps_flicker_without_lagging_behind_a_steady_change():
     from vinpaint.engines.propagate import smooth_along_flow
-    from vinpaint.propagation import FlowPairs
+    from vinpaint.engines.propagation import FlowPairs
 
     count = 21
     still = np.zeros((count - 1, 8, 8, 2), np.float32)

@@ -19,7 +19,7 @@ from vinpaint.cli import main
 from vinpaint.errors import InvalidOptionError, MaskMismatchError
 from vinpaint.io import open_video
 from vinpaint.pipeline import RemoveOptions, remove, remove_stream
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.testing.synthetic import make_panning_clip
 
 FRAMES, HEIGHT, WIDTH = 12, 48, 64
 

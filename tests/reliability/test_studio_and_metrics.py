@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from vinpaint.cli import main
-from vinpaint.metrics import TemporalReference, warping_errors
+from vinpaint.evaluate.metrics import TemporalReference, warping_errors
 
 pytest.importorskip("fastapi")
 
@@ -49,7 +49,7 @@ def test_public_message_cuts_paths_to_their_last_part_and_drops_errno():
 
 def test_a_failed_jobs_error_reaches_the_page_without_paths():
     from vinpaint.studio.app import job_info
-    from vinpaint.studio.jobs import Job
+    from vinpaint.studio.queue import Job
 
     job = Job(id="0" * 32, kind="remove", clip_id=None, state="failed",
               error="cannot write /home/me/vinpaint-studio/jobs/x/result.mp4: [Errno 28] No space left on device")

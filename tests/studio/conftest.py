@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vinpaint.io import VideoInfo, open_writer, write_png
-from vinpaint.synthetic import SyntheticClip, make_panning_clip
+from vinpaint.testing.synthetic import SyntheticClip, make_panning_clip
 
 
 def write_clip(path: Path, frames: np.ndarray, *, fps: int = 25) -> Path:

@@ -16,7 +16,7 @@ from PIL import Image  # noqa: E402
 from vinpaint.composite import dilate_mask  # noqa: E402
 from vinpaint.engines import ENGINES  # noqa: E402
 from vinpaint.io import open_video  # noqa: E402
-from vinpaint.spatial import SPATIAL_FILLERS  # noqa: E402
+from vinpaint.fill import SPATIAL_FILLERS  # noqa: E402
 
 from .conftest import wait_for_job  # noqa: E402
 

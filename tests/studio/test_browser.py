@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from vinpaint.io import open_video
-from vinpaint.synthetic import make_panning_clip
+from vinpaint.testing.synthetic import make_panning_clip
 
 from .conftest import write_clip
 

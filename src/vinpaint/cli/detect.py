@@ -30,7 +30,7 @@ def watermark(input_path, samples, sensitivity, min_consistency, fps, **output):
     Example: vinpaint mask watermark clip.mp4 -o logo-masks/ --dilate 2
     """
     from ..io import open_video
-    from ..masks.watermark import find_watermark_in_file
+    from ..masks.detectors.watermark import find_watermark_in_file
 
     found = find_watermark_in_file(input_path, samples=samples, fps=fps, sensitivity=sensitivity,
                                    min_consistency=min_consistency)
@@ -64,7 +64,8 @@ def faces(input_path, confidence, keep, margin, shape, hold, max_gap, scale, fps
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.faces import face_boxes, iter_box_masks
+    from ..masks.detectors.faces import face_boxes
+    from ..masks.boxes import iter_box_masks
 
     if keep > confidence:
         raise InvalidOptionError(f"--keep ({keep}) must not exceed --confidence ({confidence})")
@@ -94,8 +95,8 @@ def text(input_path, plates, find_text, min_height, min_chars, margin, fps, **ou
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.faces import iter_box_masks
-    from ..masks.text import text_boxes
+    from ..masks.boxes import iter_box_masks
+    from ..masks.detectors.text import text_boxes
 
     if not (plates or find_text):
         raise InvalidOptionError("--no-plates and --no-text leave nothing to find")
@@ -119,7 +120,7 @@ def damage(input_path, radius, threshold, grow, fps, **output):
     Example: vinpaint mask damage old-film.mp4 -o damage-masks/
     """
     from ..io import open_video
-    from ..masks.damage import iter_damage_masks
+    from ..masks.detectors.damage import iter_damage_masks
 
     found = iter_damage_masks(open_video(input_path, fps=fps).images(), radius=radius, threshold=threshold, grow=grow)
     write_masks(np.stack(list(found)), **output)

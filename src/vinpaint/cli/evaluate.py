@@ -34,7 +34,7 @@ def eval_command(result_path, mask_path, truth_path, original_path, dilate, mask
 
     Example: vinpaint eval clean.mp4 --mask masks/ --original clip.mp4 --json eval.json
     """
-    from ..bench import evaluate_files, format_report, plot_per_frame, to_json
+    from ..bench.suite import evaluate_files, format_report, plot_per_frame, to_json
 
     report = evaluate_files(result_path, mask_path, truth=truth_path, original=original_path, dilate=dilate,
                             mask_ids=mask_ids, flow=flow)
@@ -72,7 +72,7 @@ def bench_command(data, engines, variants, out, quick, frames, cases, no_removal
     """
     import tempfile
 
-    from .. import bench
+    from ..bench import suite as bench
 
     if variants:
         chosen = bench.parse_variants(variants)

@@ -57,7 +57,7 @@ def watermark(input_path, output_path, crf, lossless, fps, overwrite, quiet, eng
 
     Example: vinpaint watermark clip.mp4 -o clean.mp4 --save-mask logo.png
     """
-    from ..jobs import remove_watermark
+    from ..recipes import remove_watermark
 
     with progress_bar("removing", quiet=quiet) as progress:
         result = remove_watermark(input_path, output_path, RemoveOptions(engine=engine, dilate=dilate), samples=samples,
@@ -89,7 +89,7 @@ def anonymize(input_path, output_path, crf, lossless, fps, overwrite, quiet, fac
 
     Example: vinpaint anonymize street.mp4 -o private.mp4 --faces --plates --method pixelate
     """
-    from ..jobs import anonymize as run
+    from ..recipes import anonymize as run
 
     if not (faces or plates or find_text):
         faces = True
@@ -110,7 +110,7 @@ def restore(input_path, output_path, crf, lossless, fps, overwrite, quiet, engin
 
     Example: vinpaint restore old-film.mp4 -o restored.mp4
     """
-    from ..jobs import restore as run
+    from ..recipes import restore as run
 
     with progress_bar("restoring", quiet=quiet) as progress:
         result = run(input_path, output_path, RemoveOptions(engine=engine, dilate=dilate), radius=radius,
@@ -134,7 +134,7 @@ def background(input_path, output_path, crf, lossless, fps, overwrite, quiet, su
 
     Example: vinpaint background talk.mp4 --subject person-masks/ --with beach.jpg -o beach.mp4
     """
-    from ..jobs import replace_background
+    from ..recipes import replace_background
 
     with progress_bar("compositing", quiet=quiet) as progress:
         result = replace_background(input_path, subject_path, output_path, background=background, feather=feather,

@@ -104,7 +104,7 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.box import load_keyframes, masks_from_boxes, parse_box
+    from ..masks.keyframes import load_keyframes, masks_from_boxes, parse_box
 
     keyframes = [parse_box(text) for text in boxes]
     if json_path is not None:

@@ -12,7 +12,7 @@ from ..flow import FLOW_ESTIMATORS
 from ..io import EncodeOptions
 from ..io.readers import DEFAULT_FOLDER_FPS
 from ..pipeline import PRESETS, RemoveOptions, options_from_preset, remove_file
-from ..spatial import SPATIAL_FILLERS
+from ..fill import SPATIAL_FILLERS
 from . import debug_option, main
 from .options import FrameRange, IdList, parse_engine_options
 from .progress import progress_bar
@@ -99,7 +99,7 @@ def remove(input_path, mask_path, output_path, preset, engine, fill, flow, dilat
 @debug_option
 def demo(folder: Path, quiet: bool) -> None:
     """Make a short clip with a moving object, remove the object, and say where the result is."""
-    from ..demo import run_demo
+    from ..testing.demo import run_demo
 
     with progress_bar("removing", quiet=quiet) as progress:
         result = run_demo(folder, progress=progress)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import InvalidOptionError
 from ..flow import estimate_flow, make_flow_estimator, warp
-from ..spatial import SPATIAL_FILLERS, fill_spatial
+from ..fill import SPATIAL_FILLERS, fill_spatial
 from . import ENGINES
 
 
@@ -26,7 +26,7 @@ def inpaint_perframe(
     """Per-frame spatial inpainting, the baseline every other engine must beat.
 
     Args:
-        fill: spatial filler (:data:`vinpaint.spatial.SPATIAL_FILLERS`).
+        fill: spatial filler (:data:`vinpaint.fill.SPATIAL_FILLERS`).
         temporal_smoothing: weight in [0, 1) of the flow-aligned previous output (0 = off).
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.

@@ -7,7 +7,7 @@ ProPainter, ICCV 2023):
 2. flow completion: the flow inside each hole is replaced by the harmonic interpolation of the flow
    around it, so the background's motion, not the removed object's, guides the fill;
 3. bidirectional propagation of known pixels along the completed flow with a forward-backward
-   consistency check, candidates from past and future fused (:mod:`vinpaint.propagation`); pixels
+   consistency check, candidates from past and future fused (:mod:`vinpaint.engines.propagation`); pixels
    with weak support (one direction only, or two that disagree) hedged with a smooth spatial fill;
 4. pixels no frame shows: one keyframe is filled spatially and that fill is propagated to the other
    frames like real content, so it moves with the scene instead of boiling; repeated, keyframe after
@@ -28,8 +28,8 @@ import numpy as np
 from ..composite import dilate_mask, poisson_blend
 from ..errors import InvalidOptionError
 from ..flow import complete_flow, estimate_flow, make_flow_estimator, warp
-from ..propagation import FlowPairs, propagate_bidirectional
-from ..spatial import SPATIAL_FILLERS, fill_spatial
+from .propagation import FlowPairs, propagate_bidirectional
+from ..fill import SPATIAL_FILLERS, fill_spatial
 from . import ENGINES
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def inpaint_propagate(
     Args:
         flow: flow estimator name (:data:`vinpaint.flow.FLOW_ESTIMATORS`).
         flow_scale: compute flow at this fraction of the size.
-        fill: spatial filler for never-seen pixels (:data:`vinpaint.spatial.SPATIAL_FILLERS`).
+        fill: spatial filler for never-seen pixels (:data:`vinpaint.fill.SPATIAL_FILLERS`).
         max_keyframes: keyframes synthesised per window before the remaining pixels are filled
             frame by frame.
         completion_scale: resolution of the flow completion solve.
@@ -281,7 +281,7 @@ def prior_weights(one_sided: np.ndarray, disagreement: np.ndarray, *, one_sided_
     right, and their mean is a guess no better than the smooth fill).
 
     Shape: ``one_sided`` bool and ``disagreement`` (levels, any numeric dtype) of one shape, as in
-    :class:`vinpaint.propagation.Propagation` (a frame or the whole window).
+    :class:`vinpaint.engines.propagation.Propagation` (a frame or the whole window).
     """
     ramp = np.clip((disagreement.astype(np.float32) - _AGREE) / _DISAGREE_SPAN, 0, 1)
     weights = disagreement_prior * ramp

@@ -19,7 +19,7 @@ MASK_SOURCES: Registry[MaskSourceFn] = Registry("mask source")
 __all__ = ["MASK_SOURCES", "MaskSourceFn"]
 
 # Sources register themselves when imported.
-from . import box, click, track  # noqa: E402,F401
+from . import keyframes, click, track  # noqa: E402,F401
 
 # Detectors register themselves in MASK_SOURCES when imported.
-from . import damage, faces, text, watermark  # noqa: E402,F401
+from .detectors import damage, faces, text, watermark  # noqa: E402,F401

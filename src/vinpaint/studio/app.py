@@ -4,7 +4,7 @@ Flow: open a clip (an upload, or a video or frame folder of the data folder) -> 
 on one or more keyframes -> make masks for every frame (track the keyframes, repeat one mask, or take
 the data folder's masks) -> preview the fill on a short range -> run the whole clip -> compare, read
 the metrics, download the video and the masks.  Masks, previews and runs are background jobs
-(:mod:`vinpaint.studio.jobs`); the page polls ``GET /api/jobs/{id}`` for progress.
+(:mod:`vinpaint.studio.queue`); the page polls ``GET /api/jobs/{id}`` for progress.
 
 Safety: the server binds to localhost by default and has no accounts.  A client never names a path:
 data-folder entries are looked up in a listing the server made (and every listed path is resolved and
@@ -76,8 +76,8 @@ from ..io.images import IMAGE_EXTENSIONS  # noqa: E402
 from ..io.readers import list_images  # noqa: E402
 from ..masks.postprocess import write_mask_folder  # noqa: E402
 from ..pipeline import RemoveOptions, remove_file, remove_stream  # noqa: E402
-from ..spatial import SPATIAL_FILLERS  # noqa: E402
-from .jobs import JobQueue  # noqa: E402
+from ..fill import SPATIAL_FILLERS  # noqa: E402
+from .queue import JobQueue  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class EngineInfo(BaseModel):
 class Features(BaseModel):
     click: bool = Field(description="click-to-select (vinpaint.masks.click) is available")
     track: bool = Field(description="mask tracking (vinpaint.masks.track) is available")
-    metrics: bool = Field(description="result metrics (vinpaint.metrics) are available")
+    metrics: bool = Field(description="result metrics (vinpaint.evaluate.metrics) are available")
 
 
 class StudioOptions(BaseModel):
@@ -727,8 +727,8 @@ class Studio:
 
     def _metrics(self, result: np.ndarray, masks: np.ndarray, *, dilate: int,
                  original: np.ndarray | None) -> dict | None:
-        """:func:`vinpaint.metrics.evaluate` of a result, as JSON-safe values (None: not available)."""
-        evaluate = _optional("vinpaint.metrics", "evaluate")
+        """:func:`vinpaint.evaluate.metrics.evaluate` of a result, as JSON-safe values (None: not available)."""
+        evaluate = _optional("vinpaint.evaluate.metrics", "evaluate")
         if evaluate is None:
             return None
         try:
@@ -928,7 +928,7 @@ def create_app(
             defaults=defaults, preview_frames=studio.preview_frames, max_upload_bytes=studio.max_upload_bytes,
             features=Features(click=_optional("vinpaint.masks.click", "segment_from_points") is not None,
                               track=_optional("vinpaint.masks.track", "track_masks") is not None,
-                              metrics=_optional("vinpaint.metrics", "evaluate") is not None),
+                              metrics=_optional("vinpaint.evaluate.metrics", "evaluate") is not None),
         )
 
     @app.get("/api/data", response_model=list[DataEntryInfo], summary="Videos and frame folders of the data folder")

@@ -1,0 +1,213 @@
+"""Flow-guided propagation of known pixels into holes, in both temporal directions.
+
+For every hole pixel the completed flow is followed, frame by frame, until it lands on a pixel that is
+known (outside that frame's hole); the colour is then read there once (bilinear).  Following the
+chain keeps *source coordinates*, not colours, so a pixel copied from ten frames away is resampled
+once, not ten times, and stays sharp (FGVC's "trace until visible", Gao et al. ECCV 2020, computed
+with the recurrence of ProPainter's dual-domain propagation, Zhou et al. ICCV 2023, so the cost is
+linear in the clip length).  A step is accepted only where the forward and backward flows agree
+(Sundaram et al. 2010), so content is not copied across occlusions.
+
+Candidates from the past and the future are fused: averaged with weights inversely proportional to
+their temporal distance.  How far they disagree is returned with the fill: a large disagreement means
+one of them (often both) crossed something that moved through the hole, and the engine hedges such
+pixels with a smooth spatial fill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from ..flow import consistency
+
+@dataclass
+class Candidates:
+    """Candidate colours for the hole pixels of one frame from one temporal direction.
+
+    Shape: ``colour (N,3)`` float32, ``distance (N,)`` int32 (frames travelled, 0 = none found),
+    for the frame's hole pixels in row-major order.
+    """
+
+    colour: np.ndarray
+    distance: np.ndarray
+
+
+def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: bool = False) -> np.ndarray:
+    """Samples of ``image (H,W,C)`` at float positions ``xs, ys (N,)``, bilinear or bicubic; ``(N,C)`` float32."""
+    count = len(xs)
+    # cv2.remap wants a 2-D map of fewer than 32767 rows: lay the points out 1024 to a row
+    width = 1024
+    padded = -(-count // width) * width
+    map_x = np.zeros(padded, np.float32)
+    map_y = np.zeros(padded, np.float32)
+    map_x[:count], map_y[:count] = xs, ys
+    interpolation = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
+    out = cv2.remap(image.astype(np.float32, copy=False), map_x.reshape(-1, width), map_y.reshape(-1, width),
+                    interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(padded, -1)[:count]
+
+
+@dataclass
+class FlowPairs:
+    """Completed flows of a window and their forward-backward consistency, computed once.
+
+    Shape: ``forward``, ``backward`` ``(T-1,H,W,2)`` float32 (t -> t+1 and t+1 -> t);
+    ``forward_ok[t]`` ``(H,W)`` bool on frame t's grid, ``backward_ok[t]`` on frame t+1's grid.
+    """
+
+    forward: np.ndarray
+    backward: np.ndarray
+    forward_ok: np.ndarray
+    backward_ok: np.ndarray
+
+    @classmethod
+    def from_flows(cls, forward: np.ndarray, backward: np.ndarray) -> FlowPairs:
+        forward_ok = np.stack([consistency(f, b) for f, b in zip(forward, backward)]) if len(forward) else np.zeros((0, 1, 1), bool)
+        backward_ok = np.stack([consistency(b, f) for f, b in zip(forward, backward)]) if len(forward) else forward_ok
+        return cls(forward, backward, forward_ok, backward_ok)
+
+
+def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past: bool, cubic: bool) -> list[Candidates]:
+    """One direction of propagation: sources in the past (``from_past``) or in the future."""
+    t_count, h, w = holes.shape
+    order = range(t_count) if from_past else range(t_count - 1, -1, -1)
+    # the interpolation kernel reaches this far: a source pixel closer than that to a hole is read
+    # at its own integer position, so no hole colour is ever blended into the fill
+    reach = np.ones((5, 5) if cubic else (3, 3), np.uint8)
+    near_hole: dict[int, np.ndarray] = {}
+    result: list[Candidates] = [Candidates(np.zeros((0, 3), np.float32), np.zeros(0, np.int32))] * t_count
+    state = None  # (source frame, x, y) maps of the previous frame's hole pixels
+    previous = None
+    for t in order:
+        ys, xs = np.nonzero(holes[t])
+        n = len(ys)
+        if n == 0:
+            state, previous = None, t
+            continue
+        src = np.full(n, -1, np.int32)
+        px = np.zeros(n, np.float32)
+        py = np.zeros(n, np.float32)
+        if previous is not None:
+            p = previous
+            # flow from t to its neighbour p, and whether it is consistent with the flow back
+            to_prev, ok_map = (flows.backward[t - 1], flows.backward_ok[t - 1]) if from_past else (flows.forward[t], flows.forward_ok[t])
+            qx = xs + to_prev[ys, xs, 0]
+            qy = ys + to_prev[ys, xs, 1]
+            ok = ok_map[ys, xs]
+            qi_x = np.clip(np.rint(qx).astype(np.int32), 0, w - 1)
+            qi_y = np.clip(np.rint(qy).astype(np.int32), 0, h - 1)
+            lands_in_hole = holes[p][qi_y, qi_x]
+            direct = ok & ~lands_in_hole
+            src[direct], px[direct], py[direct] = p, qx[direct], qy[direct]
+            chained = np.nonzero(ok & lands_in_hole)[0]
+            if len(chained) and state is not None:
+                # p's hole pixel already knows its source: follow it, keeping the sub-pixel offset
+                state_src, state_x, state_y = state
+                cy, cx = qi_y[chained], qi_x[chained]
+                has = state_src[cy, cx] >= 0
+                idx, cy, cx = chained[has], cy[has], cx[has]
+                src[idx] = state_src[cy, cx]
+                px[idx] = state_x[cy, cx] + (qx[idx] - cx)
+                py[idx] = state_y[cy, cx] + (qy[idx] - cy)
+            _settle(src, px, py, holes, near_hole, reach)
+        colour = np.zeros((n, 3), np.float32)
+        for s in np.unique(src[src >= 0]):
+            sel = src == s
+            colour[sel] = sample_points(frames[s], px[sel], py[sel], cubic=cubic)
+        result[t] = Candidates(colour, np.where(src >= 0, np.abs(src - t), 0).astype(np.int32))
+        state_src = np.full((h, w), -1, np.int32)
+        state_x = np.zeros((h, w), np.float32)
+        state_y = np.zeros((h, w), np.float32)
+        state_src[ys, xs], state_x[ys, xs], state_y[ys, xs] = src, px, py
+        state, previous = (state_src, state_x, state_y), t
+    return result
+
+
+def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, near_hole: dict, reach: np.ndarray) -> None:
+    """Make every source position safe to read, in place.
+
+    A position inside its source frame's hole is dropped (``src = -1``); one whose interpolation
+    footprint would touch the hole is snapped to its nearest pixel, which is outside the hole.
+    """
+    h, w = holes.shape[1:]
+    for s in np.unique(src[src >= 0]):
+        sel = np.nonzero(src == s)[0]
+        rx = np.clip(np.rint(px[sel]).astype(np.int32), 0, w - 1)
+        ry = np.clip(np.rint(py[sel]).astype(np.int32), 0, h - 1)
+        inside = holes[s][ry, rx]
+        src[sel[inside]] = -1
+        if s not in near_hole:
+            near_hole[s] = cv2.dilate(holes[s].astype(np.uint8), reach) > 0
+        snap = ~inside & near_hole[s][ry, rx]
+        px[sel[snap]], py[sel[snap]] = rx[snap], ry[snap]
+
+
+class Propagation(NamedTuple):
+    """Result of :func:`propagate_bidirectional`.
+
+    Shape: ``filled`` ``(T,H,W,3)`` uint8 (every reachable hole pixel filled); ``remaining``
+    ``(T,H,W)`` bool (hole pixels no frame shows); ``one_sided`` ``(T,H,W)`` bool (filled pixels
+    only one temporal direction reached: weaker evidence, see the engine's ``one_sided_prior``);
+    ``disagreement`` ``(T,H,W)`` uint8 (mean absolute RGB difference of the past and future
+    candidates where both exist, rounded to whole levels; 0 elsewhere).
+    """
+
+    filled: np.ndarray
+    remaining: np.ndarray
+    one_sided: np.ndarray
+    disagreement: np.ndarray
+
+
+def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False) -> Propagation:
+    """Fill hole pixels from the nearest frames where the completed flow sees them.
+
+    Shape:
+        frames: ``(T,H,W,3)`` uint8.  holes: ``(T,H,W)`` bool.
+        flows: :class:`FlowPairs` of the window, completed inside the holes.
+        cubic: sample sources bicubically (sharper) instead of bilinearly.
+        returns: a :class:`Propagation`.
+    """
+    from_past = _trace(frames, holes, flows, from_past=True, cubic=cubic)
+    from_future = _trace(frames, holes, flows, from_past=False, cubic=cubic)
+    filled = frames.copy()
+    remaining = np.zeros_like(holes)
+    one_sided = np.zeros_like(holes)
+    disagreement = np.zeros(holes.shape, np.uint8)  # whole levels: a float32 map would be 4x the memory
+    for t in range(len(frames)):
+        ys, xs = np.nonzero(holes[t])
+        if not len(ys):
+            continue
+        colour, found, apart = fuse_candidates(from_past[t], from_future[t])
+        filled[t, ys[found], xs[found]] = np.clip(np.rint(colour[found]), 0, 255).astype(np.uint8)
+        remaining[t, ys[~found], xs[~found]] = True
+        single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
+        one_sided[t, ys[single], xs[single]] = True
+        disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
+    return Propagation(filled, remaining, one_sided, disagreement)
+
+
+def fuse_candidates(past: Candidates, future: Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fuse two directions' candidates, weighted by inverse temporal distance.
+
+    Always averaging, even where the two disagree, is the lower-error choice: measured on the five
+    completion cases, keeping only the nearer candidate where they differ by more than 64 levels
+    raised the RMS error of those pixels by 2-35 %.
+
+    Returns: ``colour (N,3)`` float32, ``found (N,)`` bool, ``disagreement (N,)`` float32 (mean
+    absolute RGB difference where both directions found a source, 0 elsewhere).
+    """
+    has_p, has_f = past.distance > 0, future.distance > 0
+    both = has_p & has_f
+    colour = np.where(has_p[:, None], past.colour, future.colour)
+    disagreement = np.zeros(len(both), np.float32)
+    if both.any():
+        dp = past.distance[both].astype(np.float32)[:, None]
+        df = future.distance[both].astype(np.float32)[:, None]
+        cp, cf = past.colour[both], future.colour[both]
+        colour[both] = (cp / dp + cf / df) / (1 / dp + 1 / df)
+        disagreement[both] = np.abs(cp - cf).mean(-1)
+    return colour, has_p | has_f, disagreement

@@ -1,0 +1,33 @@
+"""The :data:`SPATIAL_FILLERS` registry and :func:`fill_spatial`, which checks input and dispatches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import InvalidArrayError
+from ..registry import Registry
+
+
+Filler = Callable[..., np.ndarray]
+
+SPATIAL_FILLERS: Registry[Filler] = Registry("spatial filler")
+
+
+def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", **options) -> np.ndarray:
+    """Fill ``hole`` in one frame with the filler ``method`` from :data:`SPATIAL_FILLERS`.
+
+    Shape: frame ``(H,W,3)`` uint8, hole ``(H,W)`` bool; returns ``(H,W,3)`` uint8.
+    """
+    filler = SPATIAL_FILLERS.get(method)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise InvalidArrayError(f"frame must be (H, W, 3) uint8, got {frame.shape} {frame.dtype}")
+    if hole.shape != frame.shape[:2]:
+        raise InvalidArrayError(f"hole is {hole.shape}, frame is {frame.shape[:2]}")
+    if not hole.any():
+        return frame.copy()
+    if hole.all():
+        return np.full_like(frame, 128)  # nothing to copy from: mid-grey is the least wrong guess
+    return filler(frame, hole, **options)

@@ -1,0 +1,56 @@
+"""Warping frames along a flow field, forward-backward consistency and motion boundaries.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def warp(image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """Backward-warp: ``out[y, x] = image[y + dy, x + dx]`` (bilinear, border replicated).
+
+    With ``flow`` the flow from frame a to frame b and ``image`` frame b, ``out`` is b aligned to a.
+
+    Shape:
+        image: ``(H,W)`` or ``(H,W,C)``.  flow: ``(H,W,2)`` float32.  returns: like ``image``.
+    """
+    h, w = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+def consistency(forward: np.ndarray, backward: np.ndarray, *, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:
+    """Forward-backward consistency of a flow pair (Sundaram et al. ECCV 2010).
+
+    A pixel is consistent when following ``forward`` then ``backward`` returns near the start:
+    ``|f + b(x + f)|² < alpha (|f|² + |b(x + f)|²) + beta``.
+
+    Shape:
+        forward: ``(H,W,2)`` a->b.  backward: ``(H,W,2)`` b->a.  returns: ``(H,W)`` bool, on a's grid.
+    """
+    back_at_target = warp(backward, forward)
+    sum_x = forward[..., 0] + back_at_target[..., 0]
+    sum_y = forward[..., 1] + back_at_target[..., 1]
+    lhs = sum_x * sum_x + sum_y * sum_y
+    forward_sq = forward[..., 0] ** 2 + forward[..., 1] ** 2
+    back_sq = back_at_target[..., 0] ** 2 + back_at_target[..., 1] ** 2
+    return (lhs < alpha * (forward_sq + back_sq) + beta) & _lands_inside(forward)
+
+
+def motion_boundaries(flow: np.ndarray, *, alpha: float = 0.01, beta: float = 0.002) -> np.ndarray:
+    """Motion boundaries of a flow (Sundaram et al. 2010): ``|∇u|² + |∇v|² > alpha |w|² + beta``.
+
+    Shape: flow ``(H,W,2)``; returns ``(H,W)`` bool.
+    """
+    du_y, du_x = np.gradient(flow[..., 0])
+    dv_y, dv_x = np.gradient(flow[..., 1])
+    grad = du_x**2 + du_y**2 + dv_x**2 + dv_y**2
+    return grad > alpha * (flow**2).sum(-1) + beta
+
+
+def _lands_inside(flow: np.ndarray) -> np.ndarray:
+    h, w = flow.shape[:2]
+    tx = flow[..., 0] + np.arange(w, dtype=np.float32)[None, :]
+    ty = flow[..., 1] + np.arange(h, dtype=np.float32)[:, None]
+    return (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)

@@ -1,0 +1,4 @@
+"""Detectors that find what to remove: faces, plates, text, watermarks, damage.
+"""
+
+from __future__ import annotations

@@ -1,0 +1,262 @@
+"""Static overlays (logos, timestamps, channel bugs, captions that stay put) found from what stays constant.
+
+Dekel et al., "On the Effectiveness of Visible Watermarks", CVPR 2017: a watermark composited onto
+many different images is the only structure whose *gradients* are the same in all of them, so the
+per-pixel median of the image gradients over a collection keeps the watermark's edges and averages
+the content's edges away.  Here the collection is a video whose content moves (camera pan, moving
+objects, cuts): frames are sampled across the whole clip, so a long video costs ``samples`` decoded
+frames of memory, not its length.
+
+Steps (:func:`find_watermark`):
+
+1. ``gx, gy`` = median over the sampled frames of the forward differences of each colour channel.
+2. Edge mask: pixels whose median gradient magnitude is far above its robust noise level.
+3. Reconstruction (Dekel et al. Sec. 3.1): integrate the median gradients inside the dilated edge
+   region by solving the Poisson equation ``Δu = div(gx, gy)`` with ``u = 0`` around it (a discrete
+   sine transform solve), which gives the overlay's contrast against the average content, pixel by
+   pixel: large inside a logo or a stroke of text, about 0 beside it.
+4. Mask: ``|u|`` thresholded per connected region (Otsu, Otsu 1979), holes smaller than
+   ``max_hole`` filled, specks removed.
+
+Convention: frames ``(T,H,W,3)`` uint8 RGB; the result is one ``(H,W)`` bool mask (True = overlay),
+see :mod:`vinpaint.arrays`.
+
+Limit: a static camera looking at a static scene has constant edges too; the method needs the content
+to move under the overlay (a pan, a moving subject, scene cuts).  A warning is logged when the mask
+covers more than a quarter of the frame, which is what such a scene produces.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy import fft, ndimage
+
+from ...arrays import check_frames
+from ...errors import InvalidOptionError, UnreadableInputError
+from .. import MASK_SOURCES
+
+log = logging.getLogger(__name__)
+
+
+def sample_frames(path: str | Path, count: int, *, fps: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Decode ``count`` frames evenly spaced over a video (streaming: only those frames are kept).
+
+    Returns:
+        ``(frames, indices)``: ``(N,H,W,3)`` uint8 RGB and the ``(N,)`` frame indices they come from,
+        ``N = min(count, frame_count)``.
+    """
+    from ...io import open_video
+
+    if count < 1:
+        raise InvalidOptionError(f"the number of sampled frames must be >= 1, got {count}")
+    source = open_video(path, fps=fps)
+    total = source.info.frame_count
+    wanted = np.unique(np.linspace(0, max(total - 1, 0), min(count, max(total, 1))).round().astype(int))
+    keep = set(wanted.tolist())
+    frames, indices = [], []
+    for index, image in enumerate(source.images()):
+        if index in keep:
+            frames.append(image)
+            indices.append(index)
+        if index >= wanted[-1]:
+            break
+    if not frames:
+        raise UnreadableInputError(f"{path} has no frames")
+    return np.stack(frames), np.asarray(indices)
+
+
+def median_gradients(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pixel median over time of the forward differences of each channel (Dekel et al. Eq. 2).
+
+    Shape: frames ``(T,H,W,3)`` uint8; returns ``(gx, gy)``, each ``(H,W,3)`` float32, where
+    ``gx[y, x] = median_t(I_t[y, x+1] - I_t[y, x])`` (0 in the last column; ``gy`` likewise by rows).
+    """
+    gx, gy, _ = gradient_statistics(frames)
+    return gx, gy
+
+
+def gradient_statistics(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`median_gradients` plus the median over time of the gradient *magnitude*.
+
+    ``|median(g)| / median(|g|)`` is the edge consistency: about 1 where the same edge is in every
+    frame (an overlay), well below 1 where the content's edges only partly agree.
+
+    Shape: frames ``(T,H,W,3)`` uint8; returns ``gx, gy`` ``(H,W,3)`` and ``magnitude`` ``(H,W)``, float32.
+    """
+    frames = check_frames(frames)
+    t, h, w, c = frames.shape
+    gx = np.zeros((h, w, c), np.float32)
+    gy = np.zeros((h, w, c), np.float32)
+    magnitude = np.zeros((h, w), np.float32)
+    # Row blocks bound the temporary (T, rows, W, 3) float32 arrays on long sample lists.
+    step = max(1, int(2**23 // max(1, t * w * c)))
+    for y0 in range(0, h, step):
+        y1 = min(h, y0 + step)
+        block = frames[:, y0 : min(h, y1 + 1)].astype(np.float32)
+        dx = np.zeros((t, y1 - y0, w, c), np.float32)
+        dx[:, :, :-1] = block[:, : y1 - y0, 1:] - block[:, : y1 - y0, :-1]
+        dy = np.zeros_like(dx)
+        rows = block.shape[1] - 1
+        dy[:, :rows] = block[:, 1:] - block[:, :-1]
+        gx[y0:y1] = np.median(dx, axis=0)
+        gy[y0:y1] = np.median(dy, axis=0)
+        magnitude[y0:y1] = np.median(np.sqrt((dx**2 + dy**2).sum(-1)), axis=0)
+    return gx, gy, magnitude
+
+
+def integrate_gradients(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Solve ``Δu = div(gx, gy)`` on the whole image with ``u = 0`` outside it (DST-I Poisson solve).
+
+    The gradient field should be zero away from the structure to integrate (the caller zeroes it
+    outside the overlay's neighbourhood), so the zero boundary costs nothing.
+
+    Shape: gx, gy ``(H,W)`` or ``(H,W,C)`` float; returns float64 of the same shape.
+    """
+    gx = np.asarray(gx, np.float64)
+    gy = np.asarray(gy, np.float64)
+    div = gx.copy()
+    div[:, 1:] -= gx[:, :-1]
+    div += gy
+    div[1:] -= gy[:-1]
+    h, w = div.shape[:2]
+    coeff = fft.dstn(div, type=1, axes=(0, 1))
+    ky = 2 * np.cos(np.pi * np.arange(1, h + 1) / (h + 1)) - 2
+    kx = 2 * np.cos(np.pi * np.arange(1, w + 1) / (w + 1)) - 2
+    denominator = ky[:, None] + kx[None, :]
+    if coeff.ndim == 3:
+        denominator = denominator[..., None]
+    return fft.idstn(coeff / denominator, type=1, axes=(0, 1))
+
+
+def find_watermark(
+    frames: np.ndarray,
+    *,
+    edge_threshold: float = 6.0,
+    sensitivity: float = 8.0,
+    min_consistency: float = 0.6,
+    min_area: int = 64,
+    max_hole: int = 64,
+) -> np.ndarray:
+    """The pixels of a static overlay, from frames sampled across a clip whose content moves.
+
+    Shape: frames ``(N,H,W,3)`` uint8 RGB, ``N >= 3`` (30-60 frames spread over the clip work best);
+    returns ``(H,W)`` bool, True = overlay.
+
+    Args:
+        edge_threshold: least median gradient (grey levels per pixel) that counts as an overlay edge.
+        sensitivity: an edge must also exceed this many robust standard deviations of the median
+            gradient's background (the content that did not average away).
+        min_consistency: least edge consistency ``|median(g)| / median(|g|)`` of a candidate overlay
+            (1 = the same edge in every frame); content edges that only partly agree score 0.2-0.5.
+        min_area: drop overlays (groups of nearby pieces, like the characters of a timestamp)
+            smaller than this (pixels).
+        max_hole: fill enclosed holes up to this area (pixels) -- the inside of an "o" or a ring.
+    """
+    frames = check_frames(frames)
+    if len(frames) < 3:
+        raise InvalidOptionError(f"watermark detection needs at least 3 frames, got {len(frames)}")
+    if edge_threshold <= 0 or sensitivity <= 0:
+        raise InvalidOptionError(f"edge_threshold and sensitivity must be > 0, got {edge_threshold} and {sensitivity}")
+    if not 0 <= min_consistency <= 1:
+        raise InvalidOptionError(f"min_consistency must be in [0, 1], got {min_consistency}")
+    h, w = frames.shape[1:3]
+    gx, gy, typical = gradient_statistics(frames)
+    magnitude = np.sqrt((gx**2 + gy**2).sum(-1))
+    consistency = magnitude / np.maximum(typical, 1.0)
+    raw = magnitude
+    # Each edge shows up on the pixels on either side of it.
+    magnitude = np.maximum(magnitude, np.roll(magnitude, 1, axis=1))
+    magnitude = np.maximum(magnitude, np.roll(magnitude, 1, axis=0))
+    noise = 1.4826 * np.median(np.abs(magnitude - np.median(magnitude)))
+    threshold = max(edge_threshold, np.median(magnitude) + sensitivity * noise)
+    edges = _remove_small(magnitude > threshold, 4)
+    log.debug("watermark: median-gradient threshold %.1f, %d edge pixels", threshold, int(edges.sum()))
+    mask = np.zeros((h, w), bool)
+    if not edges.any():
+        return mask
+    # Group edges into candidate overlays; keep those whose edges are the same in (nearly) every frame.
+    labels, count = ndimage.label(cv2.dilate(edges.astype(np.uint8), np.ones((9, 9), np.uint8)))
+    keep = np.zeros(count + 1, bool)
+    for index, region in enumerate(ndimage.find_objects(labels), start=1):
+        on_edges = (labels[region] == index) & edges[region] & (raw[region] > threshold)
+        if not on_edges.any():
+            continue
+        score = float(np.median(consistency[region][on_edges]))
+        keep[index] = score >= min_consistency
+        log.debug("watermark: candidate at %s, consistency %.2f%s", region, score, "" if keep[index] else " (dropped)")
+    edges &= keep[labels]
+    if not edges.any():
+        return mask
+    # Integrate the gradients near the kept edges only (the rest is content that did not average away).
+    support = cv2.dilate(edges.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    support = ndimage.binary_fill_holes(support)
+    contrast = integrate_gradients(gx * support[..., None], gy * support[..., None])
+    strength = np.sqrt((contrast**2).sum(-1))
+    labels, count = ndimage.label(cv2.dilate(support.astype(np.uint8), np.ones((9, 9), np.uint8)))
+    for index, region in enumerate(ndimage.find_objects(labels), start=1):
+        inside = labels[region] == index
+        values = strength[region][inside]
+        if values.max() < edge_threshold:
+            continue
+        found = inside & (strength[region] > _otsu(values))
+        if found.sum() >= min_area:
+            mask[region] |= found
+    mask = _fill_small_holes(mask, max_hole)
+    if mask.mean() > 0.25:
+        log.warning("the watermark mask covers %.0f%% of the frame: the content probably does not move enough "
+                    "for a static overlay to stand out (static camera on a static scene)", 100 * mask.mean())
+    return mask
+
+
+def find_watermark_in_file(path: str | Path, *, samples: int = 48, fps: float | None = None, **options) -> np.ndarray:
+    """:func:`find_watermark` on ``samples`` frames spread over a video file or frame folder.
+
+    Returns ``(H,W)`` bool.  ``options`` are those of :func:`find_watermark`.
+    """
+    frames, _ = sample_frames(path, samples, fps=fps)
+    if len(frames) < 3:
+        raise InvalidOptionError(f"{path} has {len(frames)} frames; watermark detection needs at least 3")
+    return find_watermark(frames, **options)
+
+
+@MASK_SOURCES.register("watermark")
+def watermark_masks(frames: np.ndarray, *, samples: int = 48, **options) -> np.ndarray:
+    """Static overlays (logos, timestamps) from the median gradient over time (Dekel et al. CVPR 2017).
+
+    Shape: frames ``(T,H,W,3)`` uint8; returns ``(T,H,W)`` bool, the same mask in every frame.
+    """
+    frames = check_frames(frames)
+    picks = np.unique(np.linspace(0, len(frames) - 1, min(samples, len(frames))).round().astype(int))
+    mask = find_watermark(frames[picks], **options)
+    return np.repeat(mask[None], len(frames), axis=0)
+
+
+def _otsu(values: np.ndarray) -> float:
+    top = float(values.max())
+    if top <= 0:
+        return 0.0
+    scaled = np.clip(values / top * 255, 0, 255).astype(np.uint8)
+    level, _ = cv2.threshold(scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return float(level) / 255 * top
+
+
+def _remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return keep[labels]
+
+
+def _fill_small_holes(mask: np.ndarray, max_hole: int) -> np.ndarray:
+    holes = ndimage.binary_fill_holes(mask) & ~mask
+    if not holes.any():
+        return mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
+    small = stats[:, cv2.CC_STAT_AREA] <= max_hole
+    small[0] = False
+    return mask | small[labels]
+

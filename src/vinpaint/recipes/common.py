@@ -1,0 +1,80 @@
+"""What every recipe shares: the result record and streaming a file through a transform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..io import open_video, write_png
+from ..masks.postprocess import prepare_mask_folder
+from ..pipeline import RemoveOptions, remove_stream, rewrite_video
+
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job wrote and how much it changed.
+
+    Attributes:
+        output: the output video or folder.
+        masked_frames: frames whose mask was not empty.
+        masked_fraction: mean fraction of a frame's pixels in the mask (before the fill's dilation).
+        masks: the mask folder written, when one was asked for.
+    """
+
+    output: Path
+    masked_frames: int
+    masked_fraction: float
+    masks: Path | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# shared plumbing
+class _MaskStats:
+    """Counts non-empty masks and their mean coverage as they stream past."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.count = 0
+        self.total = 0.0
+
+    def watch(self, masks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        for mask in masks:
+            self.count += 1
+            coverage = float(mask.mean())
+            self.total += coverage
+            self.frames += coverage > 0
+            yield mask
+
+    @property
+    def fraction(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+def _saving(masks: Iterable[np.ndarray], folder: str | Path, overwrite: bool) -> Iterator[np.ndarray]:
+    """Pass masks through, writing each as ``folder/00000.png...`` (255 = masked) on the way."""
+    folder = prepare_mask_folder(folder, overwrite=overwrite)
+    for index, mask in enumerate(masks):
+        write_png(folder / f"{index:05d}.png", mask)
+        yield mask
+
+
+def _inpaint_transform(masks: Iterable[np.ndarray], options: RemoveOptions | None, total: int):
+    """Fill ``masks`` with :func:`~vinpaint.pipeline.remove_stream` (the engine reads no pixel inside a hole)."""
+    options = options or RemoveOptions()
+
+    def transform(images: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        return remove_stream(images, masks, options, total=total)
+
+    return transform
+
+
+def _rewrite(input_path, output: Path, transform, *, encode, fps, overwrite, progress) -> Path:
+    return rewrite_video(open_video(input_path, fps=fps), output, transform, encode=encode, overwrite=overwrite,
+                         progress=progress)

@@ -1,0 +1,144 @@
+"""Static overlays: median gradients, their integration, and masks on synthetic and real clips."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from vinpaint.errors import InvalidOptionError
+from vinpaint.io import write_png
+from vinpaint.masks import MASK_SOURCES
+from vinpaint.masks.detectors.watermark import (
+    find_watermark,
+    integrate_gradients,
+    median_gradients,
+    sample_frames,
+    watermark_masks,
+)
+from vinpaint.testing.synthetic import make_panning_clip
+
+
+# -- overlays used here and in the job tests -------------------------------------------------------
+
+def logo_alpha(height: int, width: int, *, x: int, y: int, size: int = 56) -> np.ndarray:
+    """A ring with "TV" in it: ``(H,W)`` float32 coverage in [0, 1]."""
+    alpha = np.zeros((height, width), np.float32)
+    cv2.circle(alpha, (x + size // 2, y + size // 2), size // 2 - 2, 1.0, thickness=max(2, size // 11), lineType=cv2.LINE_AA)
+    s = size / 56
+    cv2.putText(alpha, "TV", (int(x + size / 2 - 17 * s), int(y + size / 2 + 9 * s)), cv2.FONT_HERSHEY_SIMPLEX,
+                0.8 * s, 1.0, max(1, round(3 * s)), cv2.LINE_AA)
+    return alpha
+
+
+def timestamp_alpha(height: int, width: int, *, x: int, y: int, text: str = "2024-05-01 12:34:56",
+                    scale: float = 0.6) -> np.ndarray:
+    alpha = np.zeros((height, width), np.float32)
+    cv2.putText(alpha, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, 1.0, 2, cv2.LINE_AA)
+    return alpha
+
+
+def overlay(frames: np.ndarray, alpha: np.ndarray, colour, opacity: float) -> np.ndarray:
+    """Composite a flat colour with coverage ``alpha * opacity`` over every frame."""
+    a = (alpha * opacity)[None, ..., None]
+    out = frames.astype(np.float32) * (1 - a) + np.float32(colour) * a
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def watermarked_clip(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A half-transparent white logo (top right) and an opaque yellow timestamp (bottom left).
+
+    Returns the clip and the truth ``(H,W)`` bool (coverage > 0.1).
+    """
+    h, w = frames.shape[1:3]
+    if w >= 400:
+        logo = logo_alpha(h, w, x=w - 80, y=16)
+        stamp = timestamp_alpha(h, w, x=12, y=h - 14)
+    else:
+        logo = logo_alpha(h, w, x=w - 48, y=4, size=44)
+        stamp = timestamp_alpha(h, w, x=4, y=h - 6, text="12:34:56", scale=0.45)
+    out = overlay(overlay(frames, logo, (255, 255, 255), 0.5), stamp, (255, 255, 0), 1.0)
+    return out, (logo > 0.1) | (stamp > 0.1)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+@pytest.fixture(scope="module")
+def panning():
+    return make_panning_clip(frames=24, height=96, width=160, object_size=20)
+
+
+# -- tests -----------------------------------------------------------------------------------------
+
+def test_finds_logo_and_timestamp_on_synthetic_clip(panning):
+    frames, truth = watermarked_clip(panning.frames)
+    found = find_watermark(frames)
+    assert found.shape == truth.shape and found.dtype == bool
+    assert iou(found, truth) >= 0.8
+
+
+def test_clip_without_overlay_gives_empty_mask(panning):
+    assert find_watermark(panning.frames).sum() == 0
+
+
+def test_median_gradients_keep_the_constant_edge():
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (9, 8, 10, 3), dtype=np.uint8)
+    frames[:, 3, 4] = 40
+    frames[:, 3, 5] = 200  # the same edge of +160 in every frame
+    gx, gy = median_gradients(frames)
+    assert gx.shape == (8, 10, 3) and gx.dtype == np.float32
+    np.testing.assert_array_equal(gx[3, 4], [160, 160, 160])
+    assert np.all(gx[:, -1] == 0) and np.all(gy[-1] == 0)
+
+
+def test_integrate_gradients_recovers_the_image():
+    yy, xx = np.mgrid[0:40, 0:50]
+    image = 100 * np.exp(-((xx - 25) ** 2 + (yy - 20) ** 2) / 40.0)
+    gx = np.zeros_like(image)
+    gy = np.zeros_like(image)
+    gx[:, :-1] = image[:, 1:] - image[:, :-1]
+    gy[:-1] = image[1:] - image[:-1]
+    # The zero boundary sits one pixel outside the image: the last differences run against it.
+    gx[:, -1] = -image[:, -1]
+    gy[-1] = -image[-1]
+    np.testing.assert_allclose(integrate_gradients(gx, gy), image, atol=0.01)
+
+
+def test_registered_source_repeats_one_mask(panning):
+    frames, _ = watermarked_clip(panning.frames)
+    masks = MASK_SOURCES.get("watermark")(frames)
+    assert masks.shape == frames.shape[:3]
+    assert masks.any() and all(np.array_equal(m, masks[0]) for m in masks)
+    assert np.array_equal(masks, watermark_masks(frames))
+
+
+def test_too_few_frames_is_a_clear_error(panning):
+    with pytest.raises(InvalidOptionError, match="at least 3 frames"):
+        find_watermark(panning.frames[:2])
+
+
+def test_sample_frames_spreads_over_the_clip(tmp_path, panning):
+    for index, frame in enumerate(panning.frames[:10]):
+        write_png(tmp_path / f"{index:05d}.png", frame)
+    frames, indices = sample_frames(tmp_path, 4)
+    assert indices.tolist() == [0, 3, 6, 9]
+    np.testing.assert_array_equal(frames[2], panning.frames[6])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("clip", ["bear", "tennis", "bmx-trees"])
+def test_finds_logo_and_timestamp_on_real_clips(shared_data, clip):
+    frames, _ = sample_frames(shared_data / clip / "frames", 48)
+    marked, _ = watermarked_clip(frames)
+    h, w = frames.shape[1:3]
+    logo = logo_alpha(h, w, x=w - 80, y=16) > 0.1
+    stamp = timestamp_alpha(h, w, x=12, y=h - 14) > 0.1
+    found = find_watermark(marked)
+    near = np.zeros_like(found)
+    near[h // 2 :] = True  # the timestamp's half of the frame
+    assert iou(found & ~near, logo) >= 0.8
+    assert iou(found & near, stamp) >= 0.8
+    assert iou(found, logo | stamp) >= 0.8

@@ -75,8 +75,8 @@ def test_presets_build_valid_options_and_overrides_win():
         assert isinstance(options_from_preset(name), RemoveOptions)
     fast = options_from_preset("fast", dilate=9, engine_options={"fill": "ns"})
     assert fast.dilate == 9 and fast.engine_options["fill"] == "ns" and fast.engine_options["flow"] == "dis-fast"
-    assert options_from_preset("fast", engine="perframe").engine_options == {}
+    assert options_from_preset("fast", engine="perframe").engine_options == PRESETS["fast"]["perframe"]
     kept = options_from_preset("fast", engine="perframe", engine_options={"temporal_smoothing": 0.5})
-    assert kept.engine_options == {"temporal_smoothing": 0.5}
+    assert kept.engine_options == {**PRESETS["fast"]["perframe"], "temporal_smoothing": 0.5}
     with pytest.raises(InvalidOptionError, match="fast"):
         options_from_preset("turbo")

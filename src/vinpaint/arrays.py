@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import InvalidArrayError, MaskMismatchError
+from .errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
 from .wording import count_of
 
 
@@ -78,3 +78,59 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     import cv2
 
     return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+
+
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    """Round float colour values to the nearest level and clip them to 0-255: any shape, uint8 out.
+
+    Rounding (not truncation) keeps a mix unbiased; every float-to-frame conversion in vinpaint goes
+    through here, so outputs agree bit for bit wherever the same values are computed.
+    """
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def mix(first: np.ndarray, second: np.ndarray, weight: float | np.ndarray) -> np.ndarray:
+    """``(1 - weight) * first + weight * second`` in float32, rounded to uint8 by :func:`to_uint8`.
+
+    Shape: first ``(..., 3)`` uint8 (or float32); second the same shape, or anything that
+    broadcasts (a colour ``(3,)``); weight a number in [0, 1] or an array that broadcasts
+    (``(N, 1)`` for ``N`` pixels, ``(H, W, 1)`` for a frame).
+    """
+    return to_uint8((1 - weight) * first.astype(np.float32) + weight * np.asarray(second, np.float32))
+
+
+def disc(radius: int) -> np.ndarray:
+    """Disc structuring element of ``radius`` pixels: ``(2r+1, 2r+1)`` uint8, OpenCV's ellipse."""
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """Grow a ``(H,W)`` or ``(T,H,W)`` bool mask by ``pixels`` (disc structuring element)."""
+    import cv2
+
+    if pixels < 0:
+        raise InvalidOptionError(f"dilation must be >= 0 pixels, got {pixels}")
+    if pixels == 0 or not mask.any():
+        return mask.copy()
+    kernel = disc(pixels)
+    if mask.ndim == 2:
+        return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+    return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 if m.any() else m for m in mask])
+
+
+def erode_mask(mask: np.ndarray, pixels: int, *, beyond_edge: bool = True) -> np.ndarray:
+    """Shrink a ``(H,W)`` bool mask by ``pixels`` (disc structuring element); returns ``(H,W)`` bool.
+
+    ``beyond_edge``: whether the mask goes on past the array's edge.  True (a hole cut by the frame
+    edge): the edge erodes nothing.  False (a shape drawn on the frame): the edge erodes like
+    background, so a mask touching it gets a contour there too.
+    """
+    import cv2
+
+    if pixels < 0:
+        raise InvalidOptionError(f"erosion must be >= 0 pixels, got {pixels}")
+    eroded = cv2.erode(mask.astype(np.uint8), disc(pixels), borderType=cv2.BORDER_CONSTANT,
+                       borderValue=1 if beyond_edge else 0)
+    return eroded > 0

@@ -9,20 +9,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .errors import InvalidOptionError
+from .arrays import dilate_mask, mix, to_uint8
 from .fill.poisson import solve_poisson
 
-
-def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
-    """Grow a ``(H,W)`` or ``(T,H,W)`` bool mask by ``pixels`` (disc structuring element)."""
-    if pixels < 0:
-        raise InvalidOptionError(f"dilation must be >= 0 pixels, got {pixels}")
-    if pixels == 0 or not mask.any():
-        return mask.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
-    if mask.ndim == 2:
-        return cv2.dilate(mask.astype(np.uint8), kernel) > 0
-    return np.stack([cv2.dilate(m.astype(np.uint8), kernel) > 0 if m.any() else m for m in mask])
+__all__ = ["BLEND_MODES", "composite", "dilate_mask", "feather_alpha", "poisson_blend"]
 
 
 def feather_alpha(hole: np.ndarray, pixels: float) -> np.ndarray:
@@ -45,9 +35,7 @@ def composite(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, *, fea
     """
     if feather <= 0:
         return np.where(hole[..., None], filled, original)
-    alpha = feather_alpha(hole, feather)[..., None]
-    mixed = alpha * filled.astype(np.float32) + (1 - alpha) * original.astype(np.float32)
-    out = np.clip(np.rint(mixed), 0, 255).astype(np.uint8)
+    out = mix(original, filled, feather_alpha(hole, feather)[..., None])
     return np.where(hole[..., None], out, original)
 
 
@@ -71,7 +59,7 @@ def poisson_blend(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, *,
     guidance = filled[y0:y1, x0:x1].astype(np.float64)
     solved = solve_poisson(boundary, region, guidance, guide_across_boundary=False)
     out = original.copy()
-    out[y0:y1, x0:x1][region] = np.clip(np.rint(solved[region]), 0, 255).astype(np.uint8)
+    out[y0:y1, x0:x1][region] = to_uint8(solved[region])
     return out
 
 

@@ -43,5 +43,9 @@ class OutputError(VinpaintError, OSError):
     """The output cannot be written (exists, is the input, unwritable folder, unknown extension)."""
 
 
+class ConflictError(VinpaintError, RuntimeError):
+    """A request does not fit the current state (a clip with no masks yet, a job not done)."""
+
+
 class MissingDependencyError(VinpaintError, ImportError):
     """An optional dependency is needed for this feature; the message says what to install."""

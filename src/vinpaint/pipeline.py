@@ -23,10 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from .arrays import check_frames, check_masks
-from .composite import BLEND_MODES, composite, dilate_mask, poisson_blend
-from .engines import ENGINES, engine_parameters
+from .composite import composite, dilate_mask, poisson_blend
+from .engines import ENGINES
 from .errors import InvalidOptionError, MaskMismatchError
 from .io import EncodeOptions, VideoSource, check_output, open_masks, open_video, open_writer
+from .options import PRESETS  # noqa: F401  (re-exported: vinpaint.PRESETS)
+from .options import (DEFAULT_PRESET, REMOVE_OPTIONS, preset_engine_options, spec_named, validate,
+                      validate_engine_options)
 from .wording import count_of
 
 log = logging.getLogger(__name__)
@@ -34,9 +37,13 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int | None], None]
 
 
+def _default(name: str):
+    return spec_named(name, REMOVE_OPTIONS).default
+
+
 @dataclass(frozen=True)
 class RemoveOptions:
-    """How to fill.  Defaults are the measured best; see the README's benchmark tables.
+    """How to fill.  Defaults, ranges and choices are :data:`vinpaint.options.REMOVE_OPTIONS`'s.
 
     Attributes:
         engine: a name in :data:`vinpaint.engines.ENGINES`.
@@ -50,67 +57,44 @@ class RemoveOptions:
         allow_full_mask: where a window's frames are masked over every pixel and no frame within
             reach (``context``) shows any, fill them with neutral grey (and log a warning) instead of
             raising :class:`~vinpaint.errors.MaskMismatchError`: there is nothing to copy from.
-        engine_options: keyword options of the engine (``flow``, ``fill``...).
+        engine_options: keyword options of the engine (``flow``, ``fill``...), checked against its
+            signature (:func:`vinpaint.options.engine_option_specs`).
     """
 
-    engine: str = "propagate"
-    dilate: int = 4
-    feather: float = 0.0
-    blend: str = "none"
-    window: int = 40
-    context: int = 8
+    engine: str = _default("engine")
+    dilate: int = _default("dilate")
+    feather: float = _default("feather")
+    blend: str = _default("blend")
+    window: int = _default("window")
+    context: int = _default("context")
     frame_range: tuple[int, int] | None = None
-    allow_full_mask: bool = False
+    allow_full_mask: bool = _default("allow_full_mask")
     engine_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         ENGINES.get(self.engine)  # an unknown engine is the first thing to report
-        if self.dilate < 0:
-            raise InvalidOptionError(f"dilate must be >= 0 pixels, got {self.dilate}")
-        if self.feather < 0:
-            raise InvalidOptionError(f"feather must be >= 0 pixels, got {self.feather}")
-        if self.blend not in BLEND_MODES:
-            raise InvalidOptionError(f"unknown blend {self.blend!r}; choose one of: {', '.join(BLEND_MODES)}")
-        if self.window < 1 or self.context < 0:
-            raise InvalidOptionError(f"window must be >= 1 and context >= 0, got {self.window} and {self.context}")
+        for spec in REMOVE_OPTIONS:  # values are stored as the table's types (feather=2 -> 2.0)
+            object.__setattr__(self, spec.name, validate(spec, getattr(self, spec.name)))
         if self.frame_range is not None:
             first, last = self.frame_range
             if first < 0 or last < first:
                 raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
-        accepted = set(engine_parameters(self.engine))
-        unknown = sorted(set(self.engine_options) - accepted)
-        if unknown:
-            raise InvalidOptionError(
-                f"engine {self.engine!r} has no option(s) {', '.join(unknown)}; its options: {', '.join(sorted(accepted))}"
-            )
+        object.__setattr__(self, "engine_options", validate_engine_options(self.engine, self.engine_options))
 
 
-#: Named settings, from fastest to best.  Figures behind each are in the README's benchmark tables.
-PRESETS: dict[str, dict] = {
-    "fast": {"engine_options": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False,
-                                "refine_passes": 0}},
-    "default": {},
-    "quality": {"engine_options": {"refine_passes": 2, "average_passes": True}},
-}
+def options_from_preset(preset: str = DEFAULT_PRESET, *, engine: str | None = None, **overrides) -> RemoveOptions:
+    """:class:`RemoveOptions` of a named preset (:data:`vinpaint.options.PRESETS`) for ``engine``, with ``overrides`` on top.
 
-
-def options_from_preset(preset: str = "default", **overrides) -> RemoveOptions:
-    """:class:`RemoveOptions` of a named preset (:data:`PRESETS`), with ``overrides`` on top.
-
+    A preset holds engine options per engine; ``engine`` defaults to the table's default engine.
     ``engine_options`` in ``overrides`` are merged into the preset's, not replacing them.
     """
-    if preset not in PRESETS:
-        raise InvalidOptionError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
-    settings = {key: (dict(value) if isinstance(value, dict) else value) for key, value in PRESETS[preset].items()}
-    preset_engine_options = settings.pop("engine_options", {})
-    if overrides.get("engine", "propagate") != "propagate":
-        preset_engine_options = {}  # a preset's engine options tune the default engine only
-    engine_options = {**preset_engine_options, **overrides.pop("engine_options", {})}
-    merged = {**settings, **overrides}
-    try:
-        return RemoveOptions(**merged, engine_options=engine_options)
-    except TypeError as error:
-        raise InvalidOptionError(f"{error}; valid options: {', '.join(RemoveOptions.__dataclass_fields__)}") from None
+    engine = engine if engine is not None else _default("engine")
+    engine_options = {**preset_engine_options(preset, engine), **overrides.pop("engine_options", {})}
+    unknown = sorted(set(overrides) - set(RemoveOptions.__dataclass_fields__))
+    if unknown:
+        raise InvalidOptionError(f"unknown option(s) {', '.join(unknown)}; "
+                                 f"valid options: {', '.join(RemoveOptions.__dataclass_fields__)}")
+    return RemoveOptions(engine=engine, engine_options=engine_options, **overrides)
 
 
 def remove_stream(
@@ -384,18 +368,6 @@ def _options(options: RemoveOptions | None, overrides: dict) -> RemoveOptions:
     return options if options is not None else options_from_preset("default", **overrides)
 
 
-def parse_option_value(text: str) -> int | float | bool | str:
-    """A ``KEY=VALUE`` option's value from text: an int, a float, true/false, or the text itself."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    return text
-
-
 def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:
     """Run ``iterable`` on a thread ahead of its consumer (decoding overlaps the fill)."""
     items: queue.Queue = queue.Queue(maxsize=size)
@@ -429,3 +401,73 @@ def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:
             yield item
     finally:
         stop.set()
+
+
+@dataclass(frozen=True)
+class FilledRange:
+    """What :func:`remove_range` read and made: frames ``first``..``last`` (inclusive) of a clip.
+
+    Shape:
+        original, result: ``(N,H,W,3)`` uint8 RGB.  masks: ``(N,H,W)`` bool, True = fill (before
+        ``dilate``).  ``N = last - first + 1``.
+    """
+
+    first: int
+    last: int
+    original: np.ndarray
+    masks: np.ndarray
+    result: np.ndarray
+
+
+def remove_range(
+    input_path: str | Path,
+    mask_path: str | Path,
+    first: int,
+    last: int,
+    options: RemoveOptions | None = None,
+    *,
+    context: int | None = None,
+    mask_ids: Iterable[int] | None = None,
+    fps: float | None = None,
+    progress: Progress | None = None,
+) -> FilledRange:
+    """Fill frames ``first``..``last`` (inclusive) of a video file or frame folder: a preview of :func:`remove_file`.
+
+    Only the range and ``context`` frames on each side are read (never the whole clip); the context
+    frames are filled too, as sources for the range, and dropped, so the range sees the clip's
+    neighbouring frames as it would in a whole-file run.
+
+    Args:
+        context: frames read before and after the range (clipped at the clip's ends); None takes
+            ``options.context``.
+        mask_ids, fps: as for :func:`remove_file`.
+        progress: ``progress(done, total)`` over the frames filled (range and context).
+
+    ``options.frame_range`` is ignored: the range is ``first``..``last``.
+
+    Raises:
+        InvalidOptionError: the range lies outside the clip, or ``context`` is negative.
+        MaskMismatchError: the masks do not fit the video.
+    """
+    from dataclasses import replace
+    from itertools import islice
+
+    from .io.frames import read_frames
+
+    # the range is given here; a frame_range in `options` would count from the range's first read frame
+    options = replace(options or RemoveOptions(), frame_range=None)
+    context = options.context if context is None else context
+    if context < 0:
+        raise InvalidOptionError(f"context must be >= 0 frames, got {context}")
+    source = open_video(input_path, fps=fps)
+    info = source.info
+    if not 0 <= first <= last:
+        raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
+    check_frame_range((first, last), info.frame_count)
+    start, stop = max(0, first - context), min(info.frame_count - 1, last + context)
+    frames = read_frames(input_path, start, stop, fps=fps)
+    masks = np.stack(list(islice(open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids),
+                                 start, stop + 1)))
+    filled = np.stack(list(remove_stream(frames, masks, options, total=len(frames), progress=progress)))
+    inside = slice(first - start, last - start + 1)
+    return FilledRange(first, last, frames[inside], masks[inside], filled[inside])

@@ -9,7 +9,7 @@ import pytest
 
 from vinpaint.errors import InvalidOptionError, UnreadableInputError
 from vinpaint.masks import MASK_SOURCES
-from vinpaint.masks.keyframes import Keyframe, load_keyframes, masks_from_boxes, parse_box
+from vinpaint.masks.keyframes import Keyframe, box_masks, load_keyframes, masks_from_boxes, parse_box
 
 
 def test_box_covers_exactly_its_pixels():
@@ -94,4 +94,4 @@ def test_json_without_a_shape_is_an_error(tmp_path):
 
 
 def test_registered_as_a_mask_source():
-    assert MASK_SOURCES.get("box") is masks_from_boxes
+    assert MASK_SOURCES.get("box") is box_masks

@@ -110,7 +110,6 @@ def test_open_click_preview_run_download(page, server, clip, tmp_path):
     _, height, width = clip.masks.shape
     page.goto(server)
     page.wait_for_selector("body[data-ready='1']")
-    features = page.evaluate("fetch('/api/options').then(r => r.json()).then(o => o.features)")
 
     # open the clip from the data folder
     page.select_option("#data-select", "clip.mp4")
@@ -118,23 +117,14 @@ def test_open_click_preview_run_download(page, server, clip, tmp_path):
     page.wait_for_function("document.getElementById('frame-img').naturalWidth === 96")
     assert page.inner_text("#frame-label") == f"0 / {FRAMES - 1}"
 
-    # select the object on frame 0: click it (or, without click-to-select, drag a box around it)
+    # select the object on frame 0 by clicking it
     ys, xs = clip.masks[0].nonzero()
-    if features["click"]:
-        page.click("[data-tool=point-pos]")
-        click_on_video(page, xs.mean(), ys.mean(), width, height)
-    else:
-        page.click("[data-tool=box]")
-        box = page.locator("#marks-canvas").bounding_box()
-        sx, sy = box["width"] / width, box["height"] / height
-        page.mouse.move(box["x"] + (xs.min() - 3) * sx, box["y"] + (ys.min() - 3) * sy)
-        page.mouse.down()
-        page.mouse.move(box["x"] + (xs.max() + 3) * sx, box["y"] + (ys.max() + 3) * sy, steps=4)
-        page.mouse.up()
+    page.click("[data-tool=point-pos]")
+    click_on_video(page, xs.mean(), ys.mean(), width, height)
     page.wait_for_function("document.getElementById('keyframes').textContent.trim() === '0'")
 
     # masks for every frame, shown over a later frame
-    assert run_job(page, "#track" if features["track"] else "#static", "masks") == "done", page.inner_text("#job-state")
+    assert run_job(page, "#track", "masks") == "done", page.inner_text("#job-state")
     page.fill("#frame-slider", "12")
     page.dispatch_event("#frame-slider", "input")
     page.wait_for_function("document.getElementById('mask-img').naturalWidth === 96")
@@ -148,8 +138,7 @@ def test_open_click_preview_run_download(page, server, clip, tmp_path):
     # run the whole clip, then compare with the slider
     assert run_job(page, "#run", "remove") == "done", page.inner_text("#job-state")
     page.wait_for_function("document.getElementById('compare-img').naturalWidth === 96")
-    if features["metrics"]:
-        assert page.locator("#metrics tr[data-metric=q]").count() == 1
+    assert page.locator("#metrics tr[data-metric=q]").count() == 1
 
     # download the video and the masks
     with page.expect_download() as download:

@@ -34,8 +34,11 @@ import numpy as np
 from ..composite import dilate_mask
 from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError, VinpaintError
 from ..io import open_masks, open_video, write_png
+from ..io.masks import write_mask_folder
 from ..evaluate.metrics import EvalReport, evaluate, temporal_reference
-from ..pipeline import RemoveOptions, parse_option_value, remove
+from ..evaluate.report import json_safe
+from ..options import parse_value
+from ..pipeline import RemoveOptions, remove
 from ..fill import fill_telea
 
 log = logging.getLogger(__name__)
@@ -537,21 +540,9 @@ def markdown_table(result: BenchResult) -> str:
 # files: JSON, plots, contact sheets
 
 
-def _json_safe(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else (None if math.isnan(value) else ("inf" if value > 0 else "-inf"))
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        return _json_safe(value.item())
-    return value
-
-
 def to_json(data: dict) -> str:
     """Strict JSON: ``inf`` becomes the string ``"inf"``, ``nan`` becomes ``null``."""
-    return json.dumps(_json_safe(data), indent=1, allow_nan=False)
+    return json.dumps(json_safe(data), indent=1, allow_nan=False)
 
 
 def plot_per_frame(reports: dict[str, EvalReport], path: str | Path, *, title: str = "",
@@ -675,7 +666,7 @@ def parse_variant(spec: str) -> tuple[str, RemoveOptions]:
         if not sep or not key:
             raise InvalidOptionError(f"variant {spec!r}: {pair!r} is not KEY=VALUE")
         key = key.strip().replace("-", "_")
-        (fields if key in _REMOVE_FIELDS else engine_options)[key] = parse_option_value(raw.strip())
+        (fields if key in _REMOVE_FIELDS else engine_options)[key] = parse_value(None, raw)
     if not name or not engine:
         raise InvalidOptionError(f"variant {spec!r} is not NAME=ENGINE[:KEY=VALUE,...]")
     fields.setdefault("dilate", 0)
@@ -706,15 +697,6 @@ def encode_clip(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int
     return path
 
 
-def write_mask_images(masks: np.ndarray, folder: str | Path) -> Path:
-    """Write ``(T,H,W)`` bool masks as ``00000.png...`` (0/255) into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for index, mask in enumerate(masks):
-        cv2.imwrite(str(folder / f"{index:05d}.png"), mask.astype(np.uint8) * 255)
-    return folder
-
-
 def measure_speed(
     frames: np.ndarray, masks: np.ndarray, variants: dict[str, RemoveOptions], workdir: str | Path, *,
     baseline: bool = True, progress: Progress | None = None,
@@ -732,7 +714,7 @@ def measure_speed(
     workdir.mkdir(parents=True, exist_ok=True)
     size = f"{frames.shape[2]}x{frames.shape[1]}"
     video = encode_clip(frames, workdir / f"input-{size}.mp4")
-    mask_folder = write_mask_images(masks, workdir / f"masks-{size}")
+    mask_folder = write_mask_folder(masks, workdir / f"masks-{size}", overwrite=True)
     jobs = {}
     if baseline:
         jobs[BASELINE] = RemoveOptions(engine="perframe", dilate=0, engine_options={"fill": "telea"})

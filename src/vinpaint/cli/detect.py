@@ -64,15 +64,12 @@ def faces(input_path, confidence, keep, margin, shape, hold, max_gap, scale, fps
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.detectors.faces import face_boxes
-    from ..masks.boxes import iter_box_masks
+    from ..masks import MASK_SOURCES
 
     if keep > confidence:
         raise InvalidOptionError(f"--keep ({keep}) must not exceed --confidence ({confidence})")
-    source = open_video(input_path, fps=fps)
-    boxes = face_boxes(source.images(), confidence=confidence, keep=keep, scale=scale, max_gap=max_gap, hold=hold)
-    size = (source.info.height, source.info.width)
-    masks = np.stack(list(iter_box_masks(boxes, size, margin=margin, shape=shape)))
+    masks = MASK_SOURCES.get("faces")(open_video(input_path, fps=fps).images(), confidence=confidence, keep=keep,
+                                      scale=scale, max_gap=max_gap, hold=hold, margin=margin, shape=shape)
     click.echo(f"faces: covered in {int(masks.any(axis=(1, 2)).sum())} of {count_of(len(masks), 'frame')}", err=True)
     write_masks(masks, **output)
 
@@ -95,16 +92,14 @@ def text(input_path, plates, find_text, min_height, min_chars, margin, fps, **ou
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.boxes import iter_box_masks
-    from ..masks.detectors.text import text_boxes
+    from ..masks import MASK_SOURCES
 
     if not (plates or find_text):
         raise InvalidOptionError("--no-plates and --no-text leave nothing to find")
-    source = open_video(input_path, fps=fps)
     options = {"min_height": min_height, "min_chars": min_chars} if find_text else {}
-    boxes = text_boxes(source.images(), plates=plates, text=find_text, **options)
-    size = (source.info.height, source.info.width)
-    write_masks(np.stack(list(iter_box_masks(boxes, size, margin=margin, shape="rect"))), **output)
+    masks = MASK_SOURCES.get("text")(open_video(input_path, fps=fps).images(), plates=plates, text=find_text,
+                                     margin=margin, **options)
+    write_masks(masks, **output)
 
 
 @mask.command()
@@ -120,7 +115,8 @@ def damage(input_path, radius, threshold, grow, fps, **output):
     Example: vinpaint mask damage old-film.mp4 -o damage-masks/
     """
     from ..io import open_video
-    from ..masks.detectors.damage import iter_damage_masks
+    from ..masks import MASK_SOURCES
 
-    found = iter_damage_masks(open_video(input_path, fps=fps).images(), radius=radius, threshold=threshold, grow=grow)
-    write_masks(np.stack(list(found)), **output)
+    found = MASK_SOURCES.get("damage")(open_video(input_path, fps=fps).images(), radius=radius, threshold=threshold,
+                                       grow=grow)
+    write_masks(found, **output)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..flow import FLOW_ESTIMATORS
+from ..options import REMOVE_OPTIONS, engine_option_specs, spec_named
 from . import debug_option, main
-from .options import IdList
+from .options import IdList, click_options
 
 
 @main.command("eval")
@@ -19,11 +19,11 @@ from .options import IdList
               help="True frames (completion tests): enables PSNR, SSIM and takes the flow from the truth.")
 @click.option("--original", "original_path", type=click.Path(path_type=Path), default=None,
               help="The input that was filled: enables changed_outside (pixels changed outside the hole).")
-@click.option("--dilate", default=4, show_default=True, type=click.IntRange(0, 200),
-              help="Grow the mask by PX pixels first: use the value you gave vinpaint remove.")
+@click_options([spec_named("dilate", REMOVE_OPTIONS)],
+               helps={"dilate": "Grow the mask by PX pixels first: use the value you gave vinpaint remove."})
 @click.option("--mask-ids", type=IdList(), default=None, help="Object ids of palette masks (default: all non-zero).")
-@click.option("--flow", default="dis", show_default=True, type=click.Choice(FLOW_ESTIMATORS.names()),
-              help="Optical flow for the warping error.")
+@click_options([spec_named("flow", engine_option_specs(spec_named("engine", REMOVE_OPTIONS).default))],
+               helps={"flow": "Optical flow for the warping error."})
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
               help="Write every number, per-frame lists included, to this JSON file.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,

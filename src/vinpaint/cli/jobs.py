@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..engines import ENGINES
 from ..io import EncodeOptions
+from ..options import ENCODE_OPTIONS, REMOVE_OPTIONS
 from ..pipeline import RemoveOptions
 from ..wording import count_of
 from . import debug_option, main
-from .options import IdList, damage_detection_options, together, watermark_detection_options
+from .options import IdList, click_options, damage_detection_options, together, watermark_detection_options
 from .progress import progress_bar
 
 
@@ -20,8 +20,7 @@ _common = together(
     click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path)),
     click.option("--output", "-o", "output_path", required=True, type=click.Path(path_type=Path),
                  help="Output video (.mp4 .mov .mkv .webm .avi) or a folder for PNG frames."),
-    click.option("--crf", default=18, show_default=True, type=click.IntRange(0, 51), help="H.264 quality (lower = better)."),
-    click.option("--lossless", is_flag=True, help="Lossless output."),
+    click_options(ENCODE_OPTIONS),
     click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input (default 25)."),
     click.option("--overwrite", is_flag=True, help="Replace an existing output."),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
@@ -31,12 +30,8 @@ _common = together(
 
 def _fill_options(default_dilate: int):
     """``--engine`` and ``--dilate`` (the jobs differ in how far their masks should grow)."""
-    return together(
-        click.option("--engine", default="propagate", show_default=True, type=click.Choice(ENGINES.names()),
-                     help="Inpainting engine."),
-        click.option("--dilate", default=default_dilate, show_default=True, type=click.IntRange(0, 200),
-                     help="Grow the mask by PX pixels before filling."),
-    )
+    return click_options([spec for spec in REMOVE_OPTIONS if spec.name in ("engine", "dilate")],
+                         defaults={"dilate": default_dilate})
 
 
 def _report(result) -> None:

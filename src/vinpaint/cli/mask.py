@@ -1,6 +1,6 @@
 """``vinpaint mask ...``: commands that make a mask folder usable by ``vinpaint remove``.
 
-Every command reads a video, calls one library function of :mod:`vinpaint.masks`, post-processes the
+Every command reads a video, calls one mask source of :data:`vinpaint.masks.MASK_SOURCES` by name, post-processes the
 result with :func:`~vinpaint.masks.postprocess.postprocess_masks` and writes ``00000.png...``
 (255 = fill).  Other modules add commands to the :func:`mask` group with ``@mask.command()`` and share
 :func:`mask_output_options` and :func:`write_masks`.
@@ -104,7 +104,8 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
     """
     from ..errors import InvalidOptionError
     from ..io import open_video
-    from ..masks.keyframes import load_keyframes, masks_from_boxes, parse_box
+    from ..masks import MASK_SOURCES
+    from ..masks.keyframes import load_keyframes, parse_box
 
     keyframes = [parse_box(text) for text in boxes]
     if json_path is not None:
@@ -112,7 +113,9 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
     if not keyframes:
         raise InvalidOptionError("give at least one --box FRAME:x,y,w,h or a --json file of keyframes")
     info = open_video(input_path, fps=fps).info
-    write_masks(masks_from_boxes(info.frame_count, info.height, info.width, keyframes, span=span), **output)
+    # the box source reads only the clip's size: a zero-stride stand-in, no frame is decoded
+    clip = np.broadcast_to(np.zeros((), np.uint8), (info.frame_count, info.height, info.width, 3))
+    write_masks(MASK_SOURCES.get("box")(clip, keyframes=keyframes, span=span), **output)
 
 
 @mask.command("track")
@@ -140,7 +143,7 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
 
     Example: vinpaint mask track clip.mp4 --init 0:first.png --init 30:later.png -o masks/
     """
-    from ..masks.track import track_masks
+    from ..masks import MASK_SOURCES
 
     frames, _ = read_clip(input_path, fps=fps)
     height, width = frames.shape[1:3]
@@ -151,7 +154,7 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
             labels = np.where(labels > 0, labels, init[frame])
         init[frame] = labels
     with progress_bar("tracking", quiet=quiet) as progress:
-        masks = track_masks(frames, init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
+        masks = MASK_SOURCES.get("track")(frames, init=init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
                             motion=motion, plate=not no_plate, progress=progress)
     write_masks(masks, **output)
 
@@ -172,7 +175,8 @@ def click_command(input_path, points, radius, no_track, fps, quiet, **output):
 
     Example: vinpaint mask click clip.mp4 --point 12:200,140 --point 12:210,180 --point 12:90,40,neg -o masks/
     """
-    from ..masks.click import click_track, parse_point, segment_from_points
+    from ..masks import MASK_SOURCES
+    from ..masks.click import parse_point, segment_from_points
 
     parsed = [parse_point(text) for text in points]
     frames, _ = read_clip(input_path, fps=fps)
@@ -186,7 +190,7 @@ def click_command(input_path, points, radius, no_track, fps, quiet, **output):
             masks[frame] = segment_from_points(frames[frame], [p for p in parsed if p.frame == frame], radius=radius)
     else:
         with progress_bar("tracking", quiet=quiet) as progress:
-            masks = click_track(frames, parsed, radius=radius, progress=progress)
+            masks = MASK_SOURCES.get("click")(frames, points=parsed, radius=radius, progress=progress)
     write_masks(masks, **output)
 
 

@@ -1,10 +1,11 @@
-"""Option parsers shared by the commands."""
+"""Option parsers shared by the commands, and click options made from the options table (:mod:`vinpaint.options`)."""
 
 from __future__ import annotations
 
 import click
 
-from ..pipeline import parse_option_value
+from ..errors import InvalidOptionError
+from ..options import OptionSpec, parse_value
 
 
 class FrameRange(click.ParamType):
@@ -43,15 +44,67 @@ class IdList(click.ParamType):
         return ids
 
 
-def parse_engine_options(pairs: tuple[str, ...]) -> dict:
-    """``("fill=telea", "max_keyframes=4")`` -> ``{"fill": "telea", "max_keyframes": 4}``."""
+def parse_engine_options(pairs: tuple[str, ...], engine: str | None = None) -> dict:
+    """``("fill=telea", "max_keyframes=4")`` -> ``{"fill": "telea", "max_keyframes": 4}``.
+
+    With ``engine``, each value is read as that engine's option (typed, checked); without, its type
+    is guessed (:func:`vinpaint.options.parse_value`).
+    """
+    from ..options import engine_option_specs, spec_named
+
+    specs = engine_option_specs(engine) if engine is not None else None
     options = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
-        options[key.strip().replace("-", "_")] = parse_option_value(raw.strip())
+        key = key.strip().replace("-", "_")
+        try:
+            spec = spec_named(key, specs) if specs is not None else None
+        except InvalidOptionError:
+            valid = ", ".join(spec.name for spec in specs)
+            raise InvalidOptionError(f"engine {engine!r} has no option {key!r}; its options: {valid}") from None
+        options[key] = parse_value(spec, raw)
     return options
+
+
+def click_type(spec: OptionSpec) -> click.ParamType:
+    """The click type of a table entry: a Choice, an IntRange/FloatRange, or the plain type."""
+    names = spec.choice_names()
+    if names is not None:
+        return click.Choice(names)
+    if spec.type is int:
+        return click.IntRange(spec.minimum, spec.maximum)
+    if spec.type is float:
+        return click.FloatRange(spec.minimum, spec.maximum)
+    return click.STRING
+
+
+def click_options(specs, *, defaults: dict | None = None, helps: dict | None = None, show: dict | None = None):
+    """A decorator adding one click option per table entry (:data:`vinpaint.options.REMOVE_OPTIONS`...).
+
+    Each option's flag, type, range or choices, default and help come from its :class:`OptionSpec`;
+    ``bool`` entries become flags; click's help shows the default and the range.  ``defaults`` replaces some defaults (a job that grows its masks
+    less); ``helps`` some help lines; ``show`` what the help shows as the default where the value
+    itself is None (an option whose default the preset decides).
+    """
+    defaults, helps, show = defaults or {}, helps or {}, show or {}
+    decorators = []
+    for spec in specs:
+        default = defaults.get(spec.name, spec.default)
+        text = helps.get(spec.name, spec.help)
+        if spec.type is bool:
+            decorators.append(click.option(spec.cli_flag, spec.name, is_flag=True, default=default, help=text))
+            continue
+        decorators.append(click.option(spec.cli_flag, spec.name, type=click_type(spec), default=default,
+                                       show_default=show.get(spec.name, True), help=text))
+    return together(*decorators)
+
+
+def explicit(ctx: click.Context, names) -> dict:
+    """The values of ``names`` given on the command line (not defaults), so a config file can fill the rest."""
+    return {name: ctx.params[name] for name in names
+            if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)}
 
 
 def together(*decorators):

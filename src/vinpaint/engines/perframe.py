@@ -1,13 +1,14 @@
 """The baseline engine: each frame inpainted on its own (the "per-frame trap"), optionally smoothed.
 
 With ``temporal_smoothing > 0`` the fill of frame t is mixed with the previous output warped by the
-flow from t to t-1 (an exponential moving average along the motion, as seed 001's Approach 1).
+flow from t to t-1 (an exponential moving average along the motion).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import mix
 from ..errors import InvalidOptionError
 from ..flow import estimate_flow, make_flow_estimator, warp
 from ..fill import SPATIAL_FILLERS, fill_spatial
@@ -42,7 +43,6 @@ def inpaint_perframe(
         hole = holes[t]
         if not hole.any():
             continue
-        previous = warp(out[t - 1], backward[t - 1]).astype(np.float32)
-        mixed = (1 - temporal_smoothing) * out[t].astype(np.float32) + temporal_smoothing * previous
-        out[t][hole] = np.clip(np.rint(mixed[hole]), 0, 255).astype(np.uint8)
+        previous = warp(out[t - 1], backward[t - 1])
+        out[t][hole] = mix(out[t][hole], previous[hole], temporal_smoothing)
     return out

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from ..arrays import to_uint8
 from ..flow import consistency
 
 @dataclass
@@ -182,7 +183,7 @@ def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPa
         if not len(ys):
             continue
         colour, found, apart = fuse_candidates(from_past[t], from_future[t])
-        filled[t, ys[found], xs[found]] = np.clip(np.rint(colour[found]), 0, 255).astype(np.uint8)
+        filled[t, ys[found], xs[found]] = to_uint8(colour[found])
         remaining[t, ys[~found], xs[~found]] = True
         single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
         one_sided[t, ys[single], xs[single]] = True

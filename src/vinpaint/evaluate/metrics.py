@@ -64,8 +64,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..arrays import check_frames, check_masks
-from ..composite import dilate_mask
+from ..arrays import check_frames, check_masks, dilate_mask, erode_mask
 from ..errors import InvalidArrayError
 from ..flow import consistency, estimate_flow, motion_boundaries, warp
 
@@ -110,16 +109,21 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
 
 
-def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per-pixel SSIM (Wang et al. 2004, gaussian window), averaged over the RGB channels.
+def ssim_map(a: np.ndarray, b: np.ndarray, *, window: int = SSIM_WINDOW,
+             border: int = cv2.BORDER_REFLECT) -> np.ndarray:
+    """Per-pixel SSIM (Wang et al. 2004, gaussian window, sigma 1.5), averaged over the RGB channels.
 
     Shape: a, b ``(H,W,3)`` or ``(H,W)`` uint8 (0-255); returns ``(H,W)`` float64.
+
+    Args:
+        window: side of the gaussian window in pixels (odd).
+        border: OpenCV border mode of the window at the image's edge.
     """
     a = a.astype(np.float64)
     b = b.astype(np.float64)
 
     def blur(x: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(x, (SSIM_WINDOW, SSIM_WINDOW), SSIM_SIGMA, borderType=cv2.BORDER_REFLECT)
+        return cv2.GaussianBlur(x, (window, window), SSIM_SIGMA, borderType=border)
 
     mu_a, mu_b = blur(a), blur(b)
     var_a = blur(a * a) - mu_a**2
@@ -158,11 +162,6 @@ def _ring(hole: np.ndarray, inner: int, outer: int) -> np.ndarray:
     return dilate_mask(hole, outer) & ~dilate_mask(hole, inner)
 
 
-def _erode(hole: np.ndarray, pixels: int) -> np.ndarray:
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
-    return cv2.erode(hole.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) > 0
-
-
 def boundary_error(frame: np.ndarray, hole: np.ndarray) -> float:
     """Seam strength: mean gradient on the hole's edge / mean gradient 3-8 px outside the hole.
 
@@ -174,7 +173,7 @@ def boundary_error(frame: np.ndarray, hole: np.ndarray) -> float:
     if not hole.any() or hole.all():
         return math.nan
     grad = gradient_magnitude(frame)
-    edge = dilate_mask(hole, 1) & ~_erode(hole, 1)
+    edge = dilate_mask(hole, 1) & ~erode_mask(hole, 1)
     ring = _ring(hole, 2, 8)
     if not ring.any() or not edge.any():
         return math.nan
@@ -193,7 +192,7 @@ def sharpness_ratio(frame: np.ndarray, hole: np.ndarray) -> float:
     if not hole.any() or hole.all():
         return math.nan
     grad = gradient_magnitude(frame)
-    inside = _erode(hole, 2)
+    inside = erode_mask(hole, 2)
     if not inside.any():
         inside = hole
     ring = _ring(hole, 2, 12)

@@ -43,6 +43,7 @@ import cv2
 import numpy as np
 from numba import njit
 
+from ..arrays import to_uint8
 from ..errors import InvalidArrayError, InvalidOptionError
 from .registry import SPATIAL_FILLERS
 
@@ -397,7 +398,7 @@ def _fill_crop(rgb: np.ndarray, hole: np.ndarray, *, patch_size: int, iterations
 
     lab_out = np.ascontiguousarray(current[..., :3])
     rgb_out = cv2.cvtColor(lab_out, cv2.COLOR_Lab2RGB)
-    rgb_out = np.clip(np.rint(rgb_out * 255.0), 0, 255).astype(np.uint8)
+    rgb_out = to_uint8(rgb_out * 255.0)
     return np.where(hole[..., None], rgb_out, rgb)
 
 

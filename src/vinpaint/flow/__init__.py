@@ -14,10 +14,13 @@ from .estimators import (
            FLOW_ESTIMATORS,
            FlowFn,
            estimate_flow,
+           estimate_pair_flow,
+           gray_for_flow,
            make_flow_estimator,
            resize_flow,
 )
 from .warping import consistency, motion_boundaries, warp
 
-__all__ = ["FLOW_ESTIMATORS", "FlowFn", "complete_flow", "consistency", "estimate_flow", "make_flow_estimator",
+__all__ = ["FLOW_ESTIMATORS", "FlowFn", "complete_flow", "consistency", "estimate_flow", "estimate_pair_flow",
+           "gray_for_flow", "make_flow_estimator",
            "motion_boundaries", "resize_flow", "warp"]

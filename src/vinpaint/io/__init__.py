@@ -1,5 +1,6 @@
 """Reading and writing: the only place where pixel formats, files and timestamps are converted."""
 
+from .frames import read_frames
 from .images import read_image, read_label_image, write_png
 from .masks import MaskSource, fit_mask, open_masks
 from .readers import READERS, Frame, VideoInfo, VideoSource, open_video
@@ -7,6 +8,6 @@ from .writers import EXTENSIONS, WRITERS, EncodeOptions, VideoSink, check_output
 
 __all__ = [
     "EXTENSIONS", "READERS", "WRITERS", "EncodeOptions", "Frame", "MaskSource", "VideoInfo", "VideoSink",
-    "VideoSource", "check_output", "fit_mask", "open_masks", "open_video", "open_writer", "read_image",
-    "read_label_image", "write_png",
+    "VideoSource", "check_output", "fit_mask", "open_masks", "open_video", "open_writer", "read_frames",
+    "read_image", "read_label_image", "write_png",
 ]

@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError
+from ..errors import InputNotFoundError, MaskMismatchError, OutputError, UnreadableInputError
 from ..wording import count_of
-from .images import IMAGE_EXTENSIONS, read_label_image
+from .images import IMAGE_EXTENSIONS, read_label_image, write_png
 from .readers import PyAVSource, list_images
 
 _ASPECT_TOLERANCE = 0.02  # 432x240 and 854x480 (DAVIS sizes) differ by 1.2 %
@@ -128,3 +128,33 @@ class MaskSource:
 def open_masks(path: str | Path, frame_count: int, height: int, width: int, *, ids: Iterable[int] | None = None) -> MaskSource:
     """Open a mask folder, image or video for a video of ``frame_count`` frames of ``width`` x ``height``."""
     return MaskSource(path, frame_count, height, width, ids=ids)
+
+
+def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
+    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``."""
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()) and not overwrite:
+        raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
+
+
+def stream_to_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *,
+                          overwrite: bool = False) -> Iterator[np.ndarray]:
+    """Pass ``(H,W)`` bool masks through, writing each as ``folder/00000.png...`` (255 = fill) on the way.
+
+    The folder is checked and prepared (:func:`prepare_mask_folder`) when the first mask is asked for.
+    """
+    folder = prepare_mask_folder(folder, overwrite=overwrite)
+    for index, mask in enumerate(masks):
+        write_png(folder / f"{index:05d}.png", mask)
+        yield mask
+
+
+def write_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *, overwrite: bool = False) -> Path:
+    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep); returns the folder."""
+    for _ in stream_to_mask_folder(masks, folder, overwrite=overwrite):
+        pass
+    return Path(folder)

@@ -239,6 +239,7 @@ def open_video(path: str | Path, *, fps: float | None = None) -> VideoSource:
     path = Path(path)
     if not path.exists():
         raise InputNotFoundError(f"input not found: {path}")
+    # looked up by name, so a reader registered under the same name replaces the built-in one
     if path.is_dir():
-        return FolderSource(path, fps=fps)
-    return PyAVSource(path)
+        return READERS.get("folder")(path, fps=fps)
+    return READERS.get("video")(path)

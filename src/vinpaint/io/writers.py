@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidOptionError, OutputError
+from ..errors import OutputError
+from ..options import ENCODE_OPTIONS, spec_named, validate
 from ..registry import Registry
 from .images import write_png
 from .readers import Frame, VideoInfo
@@ -36,15 +37,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EncodeOptions:
-    """Encoder settings; ``crf`` is H.264's (0-51, lower = better) and is mapped for VP9."""
+    """Encoder settings; ``crf`` is H.264's (lower = better) and is mapped for VP9.
 
-    crf: int = 18
-    lossless: bool = False
+    ``crf`` and ``lossless`` take their defaults and ranges from :data:`vinpaint.options.ENCODE_OPTIONS`;
+    ``preset`` is x264's speed preset, not a user option.
+    """
+
+    crf: int = spec_named("crf", ENCODE_OPTIONS).default
+    lossless: bool = spec_named("lossless", ENCODE_OPTIONS).default
     preset: str = "medium"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.crf <= 51:
-            raise InvalidOptionError(f"--crf must be in 0-51 (18 is visually lossless), got {self.crf}")
+        for spec in ENCODE_OPTIONS:
+            object.__setattr__(self, spec.name, validate(spec, getattr(self, spec.name)))
 
 
 class VideoSink:

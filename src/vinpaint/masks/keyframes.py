@@ -15,7 +15,7 @@ Text forms (the CLI's ``--box`` and JSON files) are parsed by :func:`parse_box` 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,4 +197,15 @@ def load_keyframes(path: str | Path) -> list[Keyframe]:
     return keyframes
 
 
-MASK_SOURCES.register("box", description="boxes or polygons at keyframes, interpolated linearly")(masks_from_boxes)
+@MASK_SOURCES.register("box", description="boxes or polygons at keyframes, interpolated linearly")
+def box_masks(frames: np.ndarray, *, keyframes: Iterable[Keyframe], span: str = "hold",
+              progress: Callable[[int, int | None], None] | None = None) -> np.ndarray:
+    """:func:`masks_from_boxes` as a mask source: the clip's size is read from ``frames``, not its pixels.
+
+    Shape: frames ``(T,H,W,3)`` (any array of that shape); returns ``(T,H,W)`` bool.
+    """
+    frame_count, height, width = np.shape(frames)[:3]
+    masks = masks_from_boxes(frame_count, height, width, keyframes, span=span)
+    if progress:
+        progress(frame_count, frame_count)
+    return masks

@@ -1,15 +1,17 @@
-"""Post-processing shared by every mask source: frame range, temporal smoothing, dilation, writing."""
+"""Post-processing shared by every mask source: frame range, temporal smoothing, dilation, small parts.
+
+Writing a mask folder lives in :mod:`vinpaint.io.masks` (re-exported here for callers of this module).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import cv2
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ..composite import dilate_mask
-from ..errors import InvalidOptionError, OutputError
-from ..io import write_png
+from ..arrays import dilate_mask
+from ..errors import InvalidOptionError
+from ..io.masks import prepare_mask_folder, write_mask_folder
 
 
 def smooth_masks_temporally(masks: np.ndarray, radius: int) -> np.ndarray:
@@ -47,20 +49,18 @@ def postprocess_masks(
     return out
 
 
-def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
-    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``."""
-    folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    return folder
+__all__ = ["postprocess_masks", "prepare_mask_folder", "remove_small_components", "smooth_masks_temporally",
+           "write_mask_folder"]
 
 
-def write_mask_folder(masks: np.ndarray, folder: str | Path, *, overwrite: bool = False) -> Path:
-    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep)."""
-    folder = prepare_mask_folder(folder, overwrite=overwrite)
-    for index, mask in enumerate(masks):
-        write_png(folder / f"{index:05d}.png", mask)
-    return folder
+def remove_small_components(mask: np.ndarray, min_area: int) -> np.ndarray:
+    """Drop the 8-connected parts of a ``(H,W)`` bool mask smaller than ``min_area`` pixels.
+
+    Returns ``(H,W)`` bool (``mask`` itself when nothing can be removed: ``min_area <= 1`` or empty).
+    """
+    if min_area <= 1 or not mask.any():
+        return mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return keep[labels]

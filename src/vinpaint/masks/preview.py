@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from ..arrays import check_frames, check_masks
+from ..arrays import check_frames, check_masks, erode_mask, mix
 
 
 def overlay_masks(
@@ -35,14 +34,12 @@ def overlay_masks(
         raise InvalidOptionError(f"opacity must be in [0, 1], got {opacity}")
     tint = np.asarray(colour, np.float32)
     out = frames.copy()
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * outline + 1, 2 * outline + 1)) if outline else None
     for t in range(len(frames)):
         mask = masks[t]
         if not mask.any():
             continue
-        blended = frames[t][mask].astype(np.float32) * (1 - opacity) + tint * opacity
-        out[t][mask] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
-        if kernel is not None:
-            inner = cv2.erode(mask.astype(np.uint8), kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0) > 0
+        out[t][mask] = mix(frames[t][mask], tint, opacity)
+        if outline:
+            inner = erode_mask(mask, outline, beyond_edge=False)
             out[t][mask & ~inner] = np.asarray(colour, np.uint8)
     return out

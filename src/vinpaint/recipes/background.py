@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..arrays import to_uint8
 from ..composite import composite
 from ..errors import InvalidOptionError, VinpaintError
 from ..io import EncodeOptions, check_output, open_masks, open_video, read_image
@@ -108,7 +109,7 @@ def clean_plate(input_path: str | Path, subject_path: str | Path, *, samples: in
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN pixels: handled below
             plate = np.nanmedian(values, axis=0)
-    plate = np.clip(np.rint(np.nan_to_num(plate, nan=128.0)), 0, 255).astype(np.uint8)
+    plate = to_uint8(np.nan_to_num(plate, nan=128.0))
     return fill_spatial(plate, never) if never.any() else plate
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import open_video, write_png
-from ..masks.postprocess import prepare_mask_folder
+from ..io import open_video
+from ..io.masks import stream_to_mask_folder
 from ..pipeline import RemoveOptions, remove_stream, rewrite_video
 
 
@@ -59,10 +59,7 @@ class _MaskStats:
 
 def _saving(masks: Iterable[np.ndarray], folder: str | Path, overwrite: bool) -> Iterator[np.ndarray]:
     """Pass masks through, writing each as ``folder/00000.png...`` (255 = masked) on the way."""
-    folder = prepare_mask_folder(folder, overwrite=overwrite)
-    for index, mask in enumerate(masks):
-        write_png(folder / f"{index:05d}.png", mask)
-        yield mask
+    return stream_to_mask_folder(masks, folder, overwrite=overwrite)
 
 
 def _inpaint_transform(masks: Iterable[np.ndarray], options: RemoveOptions | None, total: int):

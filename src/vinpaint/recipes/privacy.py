@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..arrays import to_uint8
 from ..composite import composite
 from ..errors import InvalidOptionError
 from ..io import EncodeOptions, check_output, open_video
@@ -35,9 +36,11 @@ def anonymize(
     strength: float = 0.0,
     margin: float = 0.25,
     confidence: float = 0.5,
+    keep: float = 0.3,
     detect_scale: float = 1.0,
     hold: int = 3,
     max_gap: int = 8,
+    both_cascades: bool = True,
     options: RemoveOptions | None = None,
     save_masks: str | Path | None = None,
     encode: EncodeOptions | None = None,
@@ -57,14 +60,19 @@ def anonymize(
             longer side).
         margin: faces are covered by ellipses grown by this fraction of the box on each side
             (>= 0.21 contains the whole detection box); plates and text by rectangles grown by 0.1.
-        confidence, detect_scale, hold, max_gap: face detector and tracker settings.
+        confidence, keep, detect_scale, hold, max_gap: face detector and tracker settings, with the
+            defaults of ``vinpaint mask faces`` (:func:`~vinpaint.masks.detectors.faces.face_boxes`);
+            a ``confidence`` below ``keep`` lowers ``keep`` to it instead of failing.
+        both_cascades: run both licence-plate cascades (:func:`~vinpaint.masks.detectors.plates.detect_plates`).
+            True here, where a missed plate is a leak; ``vinpaint mask text`` runs one (False).
+        Text and plates are tracked as ``vinpaint mask text`` does
+        (:func:`~vinpaint.masks.detectors.text.text_boxes`).
         options: the fill for ``method="inpaint"``.
         save_masks: also write the masks as a folder (00000.png..., 255 = hidden).
     """
-    from ..masks.detectors.faces import detect_faces
-    from ..masks.boxes import iter_box_masks, track_boxes
-    from ..masks.detectors.plates import detect_plates
-    from ..masks.detectors.text import detect_text
+    from ..masks.boxes import iter_box_masks
+    from ..masks.detectors.faces import detect_faces, track_faces
+    from ..masks.detectors.text import detect_text_and_plates, track_text
 
     if method not in ANONYMIZE_METHODS:
         raise InvalidOptionError(f"unknown method {method!r}; choose one of: {', '.join(ANONYMIZE_METHODS)}")
@@ -77,23 +85,18 @@ def anonymize(
     output = check_output(output_path, inputs=(input_path,), overwrite=overwrite)
     source = open_video(input_path, fps=fps)
     info = source.info
-    keep = min(0.3, confidence)
+    keep = min(keep, confidence)
+    # one decoding pass for both detectors; the tracking is the same as face_boxes' and text_boxes'
     face_found, other_found = [], []
     for image in source.images():
         if faces:
             face_found.append(detect_faces(image, confidence=keep, scale=detect_scale))
-        others = []
-        if plates:
-            others.append(detect_plates(image, both_cascades=True))
-        if text:
-            others.append(detect_text(image))
-        boxes = np.concatenate(others) if others else np.zeros((0, 4), np.float32)
-        other_found.append(np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1))
+        other_found.append(detect_text_and_plates(image, plates=plates, text=text, both_cascades=both_cascades))
     size = (info.height, info.width)
     count = len(other_found)
-    face_boxes = (track_boxes(face_found, start=confidence, keep=keep, max_gap=max_gap, hold=hold, frame_size=size)
+    face_boxes = (track_faces(face_found, size, confidence=confidence, keep=keep, max_gap=max_gap, hold=hold)
                   if faces else [np.zeros((0, 4), np.float32)] * count)
-    other_boxes = track_boxes(other_found, start=1.0, keep=0.0, max_gap=4, hold=2, min_iou=0.3, frame_size=size)
+    other_boxes = track_text(other_found, size)
 
     def masks() -> Iterator[np.ndarray]:
         for face_mask, other_mask in zip(iter_box_masks(face_boxes, size, margin=margin, shape="ellipse"),
@@ -146,7 +149,7 @@ def pixelate_inside(frame: np.ndarray, mask: np.ndarray, block: float) -> np.nda
     bh, bw = -(-h // block), -(-w // block)
     padded = cv2.copyMakeBorder(frame, 0, bh * block - h, 0, bw * block - w, cv2.BORDER_REPLICATE)
     means = padded.reshape(bh, block, bw, block, 3).mean(axis=(1, 3))
-    blocks = np.repeat(np.repeat(np.rint(means).astype(np.uint8), block, axis=0), block, axis=1)[:h, :w]
+    blocks = np.repeat(np.repeat(to_uint8(means), block, axis=0), block, axis=1)[:h, :w]
     return composite(frame, blocks, mask)
 
 

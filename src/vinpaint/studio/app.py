@@ -6,47 +6,28 @@ the data folder's masks) -> preview the fill on a short range -> run the whole c
 the metrics, download the video and the masks.  Masks, previews and runs are background jobs
 (:mod:`vinpaint.studio.queue`); the page polls ``GET /api/jobs/{id}`` for progress.
 
-Safety: the server binds to localhost by default and has no accounts.  A client never names a path:
-data-folder entries are looked up in a listing the server made (and every listed path is resolved and
-checked to lie inside the data folder), uploads are stored under a generated id with only their
-extension kept, clip and job ids must be 32 hex digits, and uploads are size-limited, checked by
-extension and then by decoding them with :func:`vinpaint.io.open_video`.  Error texts sent to the
-page (HTTP answers and a job's error) go through :func:`public_message`: no filesystem path or errno
-number reaches the page; the server log keeps the full text.
+Safety: the server binds to localhost by default and has no accounts.  A client never names a path
+(:mod:`vinpaint.studio.security`); uploads are stored under a generated id with only their extension
+kept, clip and job ids must be 32 hex digits, and uploads are size-limited, checked by extension and
+then by decoding them.  Error texts sent to the page (HTTP answers and a job's error) go through
+:func:`~vinpaint.studio.security.public_message`: no filesystem path or errno number reaches the page;
+the server log keeps the full text.
 
-Files (under the work folder)::
-
-    jobs.sqlite3                 job states and results (survive a restart)
-    clips/<id>/clip.json         what the clip is and where its source lies
-    clips/<id>/input.<ext>       an uploaded source
-    clips/<id>/frames/00000.jpg  display copies of the frames (the fill reads the source itself)
-    clips/<id>/keys/00000.png    keyframe masks drawn on the page (255 = fill)
-    clips/<id>/masks/00000.png   a mask for every frame (what preview and run use)
-    jobs/<id>/...                a job's output: frames/, result.mp4, masks/
+This module is the HTTP layer alone: routes translate requests to calls of
+:class:`vinpaint.studio.service.Studio` and its answers back, and :data:`ERROR_STATUS` maps the
+package's errors to status codes.
 """
 
 from __future__ import annotations
 
-import inspect
-import io
-import json
 import logging
-import re
-import shutil
-import sqlite3
-import threading
-import time
 import uuid
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-
-import numpy as np
 
 from . import require_web
 
@@ -62,38 +43,44 @@ from starlette.exceptions import HTTPException as StarletteHTTPException  # noqa
 from starlette.middleware.trustedhost import TrustedHostMiddleware  # noqa: E402
 
 from ..composite import BLEND_MODES  # noqa: E402
-from ..engines import ENGINES, engine_parameters  # noqa: E402
+from ..engines import ENGINES  # noqa: E402
 from ..errors import (  # noqa: E402
+    ConflictError,
     InputNotFoundError,
     InvalidOptionError,
+    MaskMismatchError,
+    MissingDependencyError,
     OutputError,
+    UnknownPluginError,
     UnreadableInputError,
     VinpaintError,
 )
-from ..flow import FLOW_ESTIMATORS  # noqa: E402
-from ..io import EncodeOptions, open_masks, open_video, read_label_image, write_png  # noqa: E402
-from ..io.images import IMAGE_EXTENSIONS  # noqa: E402
-from ..io.readers import list_images  # noqa: E402
-from ..masks.postprocess import write_mask_folder  # noqa: E402
-from ..pipeline import RemoveOptions, remove_file, remove_stream  # noqa: E402
 from ..fill import SPATIAL_FILLERS  # noqa: E402
-from .queue import JobQueue  # noqa: E402
+from ..flow import FLOW_ESTIMATORS  # noqa: E402
+from ..io import EncodeOptions  # noqa: E402
+from ..io.images import IMAGE_EXTENSIONS  # noqa: E402
+from ..options import DEFAULT_PRESET, ENCODE_OPTIONS, PRESETS, REMOVE_OPTIONS, form_schema, spec_named  # noqa: E402
+from ..options import engine_option_specs as table_engine_option_specs  # noqa: E402
+from ..options import validate_engine_options  # noqa: E402
+from ..pipeline import RemoveOptions, options_from_preset  # noqa: E402
+from .security import VIDEO_EXTENSIONS, public_message, safe_display_name, scan_data_dir  # noqa: E402
+from .service import (  # noqa: E402
+    ID_PATTERN,
+    Studio,
+    binary_png,
+    download_stem,
+    overlay_png,
+    zip_folder,
+)
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-#: containers accepted as uploads and listed in the data folder (each is then decoded to be sure)
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".wmv", ".flv",
-                              ".3gp", ".ogv"})
 UPLOAD_EXTENSIONS = VIDEO_EXTENSIONS | IMAGE_EXTENSIONS
-ID_PATTERN = r"^[0-9a-f]{32}$"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024**3
 #: a keyframe mask is a PNG of the clip's size: far below this
 _MAX_MASK_BYTES = 32 * 1024**2
-_DATA_SCAN_DEPTH = 4
-_DATA_SCAN_LIMIT = 500
-_OVERLAY_RGB = (255, 48, 48)
 
 ClipId = Annotated[str, PathParam(pattern=ID_PATTERN, description="a clip id (32 hex digits)")]
 JobId = Annotated[str, PathParam(pattern=ID_PATTERN, description="a job id (32 hex digits)")]
@@ -155,18 +142,13 @@ class EngineOption(BaseModel):
     default: Any
     type: str
     choices: list[str] | None = None
+    help: str = ""
 
 
 class EngineInfo(BaseModel):
     name: str
     description: str
     options: list[EngineOption]
-
-
-class Features(BaseModel):
-    click: bool = Field(description="click-to-select (vinpaint.masks.click) is available")
-    track: bool = Field(description="mask tracking (vinpaint.masks.track) is available")
-    metrics: bool = Field(description="result metrics (vinpaint.evaluate.metrics) are available")
 
 
 class StudioOptions(BaseModel):
@@ -177,9 +159,11 @@ class StudioOptions(BaseModel):
     flows: list[str]
     blends: list[str]
     defaults: dict[str, Any]
+    presets: list[str] = Field(description="preset names, for FillOptions.preset")
+    form: dict[str, Any] = Field(description="vinpaint.options.form_schema(): every option's default, range, "
+                                             "choices and help, each engine's options and each preset's settings")
     preview_frames: int
     max_upload_bytes: int
-    features: Features
 
 
 class OpenDataRequest(BaseModel):
@@ -207,15 +191,25 @@ class MasksRequest(BaseModel):
     last: int | None = Field(None, ge=0, description="last frame to mask, inclusive (default: the last frame)")
 
 
-class FillOptions(BaseModel):
-    """The fill's options; see :class:`vinpaint.pipeline.RemoveOptions`."""
+def _table_default(name: str) -> Any:
+    return spec_named(name, (*REMOVE_OPTIONS, *ENCODE_OPTIONS)).default
 
-    engine: str = "propagate"
-    dilate: int = Field(4, ge=0, le=200)
-    feather: float = Field(0.0, ge=0, le=200)
-    blend: str = "none"
-    engine_options: dict[str, str | int | float | bool] = Field(default_factory=dict)
-    crf: int = Field(18, ge=0, le=51, description="H.264 quality of the result (lower = better)")
+
+class FillOptions(BaseModel):
+    """The fill's options (see :class:`vinpaint.pipeline.RemoveOptions`).
+
+    Defaults come from :mod:`vinpaint.options`, and ranges and choices are checked there
+    (:func:`remove_options`), not here: an invalid value is answered 422 with the library's message.
+    """
+
+    preset: str = Field(DEFAULT_PRESET, description="a name in vinpaint.options.PRESETS: the engine's settings")
+    engine: str = _table_default("engine")
+    dilate: int = _table_default("dilate")
+    feather: float = _table_default("feather")
+    blend: str = _table_default("blend")
+    engine_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="engine options over the preset's")
+    crf: int = Field(_table_default("crf"), description="H.264 quality of the result (lower = better)")
 
 
 class PreviewRequest(BaseModel):
@@ -232,210 +226,19 @@ class Message(BaseModel):
     detail: str
 
 
-# -- the data folder ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataEntry:
-    id: str
-    name: str
-    kind: str
-    path: Path
-    masks: Path | None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def scan_data_dir(data_dir: Path | None) -> dict[str, DataEntry]:
-    """Videos and frame folders under ``data_dir`` (depth 4, hidden files and outside links skipped).
-
-    A folder named ``frames`` is shown under its parent's name; a sibling ``masks`` folder becomes
-    the entry's masks (and is not listed as a clip of its own).
-    """
-    entries: dict[str, DataEntry] = {}
-    if data_dir is None or not data_dir.is_dir():
-        return entries
-    root = data_dir.resolve()
-
-    def visit(folder: Path, depth: int) -> None:
-        if depth > _DATA_SCAN_DEPTH or len(entries) >= _DATA_SCAN_LIMIT:
-            return
-        try:
-            children = sorted(folder.iterdir(), key=lambda p: p.name.lower())
-        except OSError:
-            return
-        masks = folder / "masks"
-        masks = masks if masks.is_dir() and _inside(masks, root) else None
-        for child in children:
-            if child.name.startswith(".") or not _inside(child, root) or len(entries) >= _DATA_SCAN_LIMIT:
-                continue
-            key = child.relative_to(data_dir).as_posix()
-            if child.is_file() and child.suffix.lower() in VIDEO_EXTENSIONS:
-                entries[key] = DataEntry(key, child.name, "video", child.resolve(), masks)
-            elif child.is_dir():
-                if child.name == "masks" and (folder / "frames").is_dir():
-                    continue
-                images = list_images(child)
-                if len(images) >= 2:
-                    name = folder.name if child.name == "frames" and folder != data_dir else child.name
-                    entries[key] = DataEntry(key, name, "folder", child.resolve(), masks)
-                else:
-                    visit(child, depth + 1)
-
-    visit(data_dir, 0)
-    return entries
-
-
-# -- helpers ------------------------------------------------------------------------------------------------
-
-
-def safe_display_name(filename: str) -> str:
-    """The last component of a client-supplied file name, without control or path characters."""
-    name = PurePosixPath(filename.replace("\\", "/")).name
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
-    return name[:120] or "upload"
-
-
-#: FFmpeg's AVERROR_INVALIDDATA, which PyAV reports as "[Errno 1094995529] Invalid data found when
-#: processing input: '<path>'" (negative on some platforms)
-_INVALID_DATA = re.compile(r"\[Errno -?1094995529\][^;()]*?(?:: '[^']*')?(?=$|[;()]|, )")
-_ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\]\s*")
-_QUOTED_PATH = re.compile(r"""(['"])([^'"\n]*[/\\][^'"\n]*)\1""")
-#: an absolute POSIX path, a home-relative one, or a Windows one (the page's own API routes are not paths)
-_BARE_PATH = re.compile(r"""(?<![\w/.~:-])(?:~|[A-Za-z]:)?[/\\](?!api/|static/)[^\s'"<>|,;()]+""")
-
-
-def _last_part(path: str) -> str:
-    """The file or folder name at the end of ``path``, keeping punctuation that followed it."""
-    stripped = path.rstrip(":.")
-    name = PurePosixPath(stripped.replace("\\", "/").rstrip("/")).name or "a file"
-    return name + path[len(stripped):]
-
-
-def public_message(text: str) -> str:
-    """``text`` fit for the page: file paths cut to their last part, errno numbers dropped.
-
-    FFmpeg's "invalid data" error (``[Errno 1094995529] ...``) becomes "the file could not be read
-    as a video or image".  The page never learns where the server keeps its files.
-    """
-    text = _INVALID_DATA.sub("the file could not be read as a video or image", text)
-    text = _ERRNO.sub("", text)
-    text = _QUOTED_PATH.sub(lambda m: f"{m[1]}{_last_part(m[2])}{m[1]}", text)
-    text = _BARE_PATH.sub(lambda m: _last_part(m[0]), text)
-    return " ".join(text.split())
-
-
-def _stamp(path: Path) -> list[int]:
-    """Modification time and size of a file, or of a folder's images: changes when the source does."""
-    files = [path] if path.is_file() else list_images(path)
-    stats = [f.stat() for f in files]
-    return [max(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats), len(stats)]
-
-
-def _download_stem(name: str) -> str:
-    stem = Path(name).stem if Path(name).suffix else name
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:60] or "clip"
-
-
-def _save_jpeg(path: Path, image: np.ndarray, quality: int) -> None:
-    from PIL import Image
-
-    tmp = path.with_name(f".{path.name}.tmp")
-    Image.fromarray(image).save(tmp, format="JPEG", quality=quality)
-    tmp.replace(path)
-
-
-def _overlay_png(mask: np.ndarray) -> bytes:
-    """A bool mask as an RGBA PNG: red where True, transparent elsewhere."""
-    from PIL import Image
-
-    rgba = np.zeros((*mask.shape, 4), np.uint8)
-    rgba[..., :3] = _OVERLAY_RGB
-    rgba[..., 3] = mask.astype(np.uint8) * 255
-    buffer = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def _binary_png(mask: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(mask.astype(np.uint8) * 255).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def _zip_folder(folder: Path, prefix: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
-        for file in sorted(folder.glob("*.png")):
-            archive.write(file, f"{prefix}/{file.name}")
-    return buffer.getvalue()
-
-
-def _json_safe(value: Any) -> Any:
-    """Infinite floats as the string "inf" (JSON has no infinity), NaN as None, NumPy scalars as Python's."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None if np.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
-
-
-def _optional(module: str, name: str) -> Callable | None:
-    """A library function that may not exist in this version of vinpaint, or None."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+# -- options of the form -------------------------------------------------------------------------------------
 
 
 def engine_option_specs(engine: str) -> list[EngineOption]:
-    """The keyword options of an engine, with defaults and choices, read from its signature."""
-    specs = []
-    for name, parameter in engine_parameters(engine).items():
-        default = parameter.default if parameter.default is not inspect.Parameter.empty else None
-        choices = {"fill": SPATIAL_FILLERS.names(), "flow": FLOW_ESTIMATORS.names()}.get(name)
-        specs.append(EngineOption(name=name, default=default, type=type(default).__name__, choices=choices))
-    return specs
+    """The options of an engine for the form (:func:`vinpaint.options.engine_option_specs`)."""
+    return [EngineOption(name=spec.name, default=spec.default, type=spec.type.__name__, choices=spec.choice_names(),
+                         help=spec.help) for spec in table_engine_option_specs(engine)]
 
 
 def remove_options(fill: FillOptions) -> RemoveOptions:
-    """Validate the page's options into :class:`RemoveOptions` (engine options cast to their defaults' types)."""
-    specs = {spec.name: spec for spec in engine_option_specs(fill.engine)}
-    engine_options: dict[str, Any] = {}
-    for key, value in fill.engine_options.items():
-        spec = specs.get(key)
-        if spec is None:
-            raise InvalidOptionError(f"engine {fill.engine!r} has no option {key!r}; its options: {', '.join(specs)}")
-        try:
-            if spec.type == "bool":
-                value = value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
-            elif spec.type == "int":
-                value = int(value)
-            elif spec.type == "float":
-                value = float(value)
-            elif spec.type == "str":
-                value = str(value)
-        except (TypeError, ValueError):
-            raise InvalidOptionError(f"engine option {key} must be a {spec.type}, got {value!r}") from None
-        if spec.choices is not None and value not in spec.choices:
-            raise InvalidOptionError(f"{key} must be one of: {', '.join(spec.choices)}; got {value!r}")
-        engine_options[key] = value
-    return RemoveOptions(engine=fill.engine, dilate=fill.dilate, feather=fill.feather, blend=fill.blend,
-                         engine_options=engine_options)
+    """The page's options as :class:`RemoveOptions`: the preset's engine options, then the page's, all validated."""
+    return options_from_preset(fill.preset, engine=fill.engine, dilate=fill.dilate, feather=fill.feather,
+                               blend=fill.blend, engine_options=validate_engine_options(fill.engine, fill.engine_options))
 
 
 def job_info(job) -> JobInfo:
@@ -449,374 +252,33 @@ def job_info(job) -> JobInfo:
     return JobInfo(**record)
 
 
-# -- the studio: clips, masks and jobs ----------------------------------------------------------------------
+def clip_info(studio: Studio, meta: dict) -> ClipInfo:
+    """A clip's record as the page sees it."""
+    return ClipInfo(
+        id=meta["id"], name=meta["name"], kind=meta["kind"], origin=meta["origin"], width=meta["width"],
+        height=meta["height"], frame_count=meta["frame_count"], fps=float(Fraction(meta["fps"])),
+        keyframes=studio.keyframes(meta["id"]), has_masks=studio.has_masks(meta),
+        masks_version=meta.get("masks_version", 0), has_data_masks=bool(meta.get("data_masks")),
+        created=meta["created"],
+    )
 
 
-class Studio:
-    """State behind the API: the clips of the work folder and the job queue."""
+#: the HTTP status of each package error (the first class in this order that the error is an instance of)
+ERROR_STATUS: tuple[tuple[type[VinpaintError], int], ...] = (
+    (InputNotFoundError, 404),
+    (ConflictError, 409),
+    (UnreadableInputError, 415),
+    (MaskMismatchError, 422),
+    (InvalidOptionError, 422),
+    (UnknownPluginError, 422),
+    (MissingDependencyError, 501),
+    (OutputError, 500),
+)
 
-    def __init__(self, data_dir: Path | None, work_dir: Path, *, max_upload_bytes: int, workers: int,
-                 preview_frames: int, jpeg_quality: int) -> None:
-        self.data_dir = Path(data_dir) if data_dir is not None else None
-        if self.data_dir is not None and not self.data_dir.is_dir():
-            if self.data_dir.exists():
-                raise InputNotFoundError(f"the data folder {self.data_dir} is a file: give a folder of videos")
-            raise InputNotFoundError(f"data folder not found: {self.data_dir}")
-        self.work_dir = Path(work_dir)
-        self.clips_dir = self.work_dir / "clips"
-        self.uploads_dir = self.work_dir / "uploads"
-        self.max_upload_bytes = max_upload_bytes
-        self.preview_frames = preview_frames
-        self.jpeg_quality = jpeg_quality
-        self.jobs = self._open_work_dir(workers)
-        self._lock = threading.RLock()
-        self._cache_lock = threading.Lock()
-        self._cache: tuple[str, np.ndarray] | None = None
 
-    def _open_work_dir(self, workers: int) -> JobQueue:
-        """Create the work folder's layout and open its job queue.
-
-        Raises:
-            OutputError: the work folder is a file, or cannot be created, written or hold the database.
-        """
-        if self.work_dir.exists() and not self.work_dir.is_dir():
-            raise OutputError(f"the work folder {self.work_dir} is a file: give a folder (it is created if missing)")
-        try:
-            self.clips_dir.mkdir(parents=True, exist_ok=True)
-            self.uploads_dir.mkdir(parents=True, exist_ok=True)
-            return JobQueue(self.work_dir, workers=workers)
-        except OSError as error:
-            where = error.filename or self.work_dir
-            raise OutputError(f"cannot use the work folder {self.work_dir}: {error.strerror or error} ({where}); "
-                              "give a folder this user can create and write") from None
-        except sqlite3.Error as error:
-            raise OutputError(f"cannot keep the job database in the work folder {self.work_dir}: {error}; "
-                              "give a folder this user can write") from None
-
-    # clips
-
-    def clip_dir(self, clip_id: str) -> Path:
-        return self.clips_dir / clip_id
-
-    def meta(self, clip_id: str) -> dict:
-        """The clip's record; 404 when unknown."""
-        file = self.clip_dir(clip_id) / "clip.json"
-        if not re.fullmatch(ID_PATTERN[1:-1], clip_id) or not file.is_file():
-            raise HTTPException(404, f"unknown clip {clip_id}")
-        return json.loads(file.read_text())
-
-    def _write_meta(self, meta: dict) -> None:
-        file = self.clip_dir(meta["id"]) / "clip.json"
-        tmp = file.with_name(".clip.json.tmp")
-        tmp.write_text(json.dumps(meta, indent=1))
-        tmp.replace(file)
-
-    def keyframes(self, clip_id: str) -> list[int]:
-        folder = self.clip_dir(clip_id) / "keys"
-        return sorted(int(p.stem) for p in folder.glob("*.png") if p.stem.isdigit()) if folder.is_dir() else []
-
-    def has_masks(self, meta: dict) -> bool:
-        folder = self.clip_dir(meta["id"]) / "masks"
-        return folder.is_dir() and len(list(folder.glob("*.png"))) == meta["frame_count"]
-
-    def info(self, meta: dict) -> ClipInfo:
-        return ClipInfo(
-            id=meta["id"], name=meta["name"], kind=meta["kind"], origin=meta["origin"], width=meta["width"],
-            height=meta["height"], frame_count=meta["frame_count"], fps=float(Fraction(meta["fps"])),
-            keyframes=self.keyframes(meta["id"]), has_masks=self.has_masks(meta),
-            masks_version=meta.get("masks_version", 0), has_data_masks=bool(meta.get("data_masks")),
-            created=meta["created"],
-        )
-
-    def list_clips(self) -> list[dict]:
-        metas = []
-        for file in self.clips_dir.glob("*/clip.json"):
-            try:
-                metas.append(json.loads(file.read_text()))
-            except (OSError, ValueError):
-                log.warning("skipping unreadable clip record %s", file)
-        return sorted(metas, key=lambda m: m["created"], reverse=True)
-
-    def _ingest(self, source: Path, *, name: str, kind: str, origin: str, clip_id: str | None = None,
-                extra: dict | None = None) -> dict:
-        """Probe ``source`` with :func:`open_video`, write display frames, and record the clip."""
-        clip_id = clip_id or uuid.uuid4().hex
-        folder = self.clip_dir(clip_id)
-        frames_dir = folder / "frames"
-        frames_dir.mkdir(parents=True, exist_ok=True)
-        video = open_video(source)
-        info = video.info
-        count = 0
-        for index, image in enumerate(video.images()):
-            _save_jpeg(frames_dir / f"{index:05d}.jpg", image, self.jpeg_quality)
-            count = index + 1
-        if count == 0:
-            raise UnreadableInputError(f"{name} has no frames")
-        meta = {
-            "id": clip_id, "name": name, "kind": kind, "origin": origin, "source": str(source),
-            "width": info.width, "height": info.height, "frame_count": count, "fps": str(info.fps),
-            "created": time.time(), "masks_version": 0, **(extra or {}),
-        }
-        self._write_meta(meta)
-        log.info("opened %s as clip %s (%d frames of %dx%d)", name, clip_id, count, info.width, info.height)
-        return meta
-
-    def open_data(self, entry_id: str) -> dict:
-        """Open a data-folder entry by its listed key (the same entry opens as the same clip)."""
-        entry = scan_data_dir(self.data_dir).get(entry_id)
-        if entry is None:
-            raise HTTPException(404, "no such entry in the data folder; pick one listed by GET /api/data")
-        with self._lock:
-            stamp = _stamp(entry.path)
-            for meta in self.list_clips():
-                if meta.get("data_entry") == entry.id and Path(meta["source"]) == entry.path \
-                        and meta.get("source_stamp") == stamp:
-                    return meta
-            extra = {"data_entry": entry.id, "data_masks": str(entry.masks) if entry.masks else None,
-                     "source_stamp": stamp}
-            clip_id = uuid.uuid4().hex
-            try:
-                return self._ingest(entry.path, name=entry.name, kind=entry.kind, origin="data", clip_id=clip_id,
-                                    extra=extra)
-            except VinpaintError:
-                shutil.rmtree(self.clip_dir(clip_id), ignore_errors=True)
-                raise
-
-    def add_upload(self, upload: Path, display_name: str) -> dict:
-        """Move a received upload into a new clip after decoding it; 415 when it is not a video or image."""
-        clip_id = uuid.uuid4().hex
-        folder = self.clip_dir(clip_id)
-        folder.mkdir(parents=True)
-        suffix = Path(display_name).suffix.lower()
-        source = folder / f"input{suffix}"
-        shutil.move(upload, source)
-        kind = "image" if suffix in IMAGE_EXTENSIONS else "video"
-        try:
-            return self._ingest(source, name=display_name, kind=kind, origin="upload", clip_id=clip_id)
-        except VinpaintError as error:
-            shutil.rmtree(folder, ignore_errors=True)
-            log.info("upload %s does not decode: %s", display_name, error)
-            reason = str(error).replace(str(source), display_name)  # the user knows the file by its own name
-            raise HTTPException(415, f"{display_name} is not a video or image vinpaint can read ({reason})") from None
-
-    def frame_file(self, clip_id: str, index: int) -> Path:
-        meta = self.meta(clip_id)
-        if index >= meta["frame_count"]:
-            raise HTTPException(404, f"frame {index} is past the clip's last frame ({meta['frame_count'] - 1})")
-        return self.clip_dir(clip_id) / "frames" / f"{index:05d}.jpg"
-
-    def frames(self, meta: dict) -> np.ndarray:
-        """The clip's frames ``(T,H,W,3)`` uint8, decoded from the source (the last clip is kept)."""
-        with self._cache_lock:
-            if self._cache is not None and self._cache[0] == meta["id"]:
-                return self._cache[1]
-            self._cache = None
-            frames = open_video(meta["source"]).read_all()
-            self._cache = (meta["id"], frames)
-            return frames
-
-    # masks
-
-    def read_mask_png(self, data: bytes, meta: dict) -> np.ndarray:
-        """A mask PNG sent by the page (alpha or grey, non-zero = fill) as ``(H,W)`` bool."""
-        folder = self.clip_dir(meta["id"])
-        tmp = folder / f".mask-{uuid.uuid4().hex}.png"
-        tmp.write_bytes(data)
-        try:
-            labels = read_label_image(tmp)
-        except UnreadableInputError:
-            raise HTTPException(415, "the keyframe mask must be a PNG image") from None
-        finally:
-            tmp.unlink(missing_ok=True)
-        if labels.shape != (meta["height"], meta["width"]):
-            raise HTTPException(422, f"the mask is {labels.shape[1]}x{labels.shape[0]}, the clip is "
-                                     f"{meta['width']}x{meta['height']}")
-        return labels != 0
-
-    def set_keyframe(self, meta: dict, index: int, mask: np.ndarray) -> None:
-        folder = self.clip_dir(meta["id"]) / "keys"
-        folder.mkdir(exist_ok=True)
-        file = folder / f"{index:05d}.png"
-        if not mask.any():
-            file.unlink(missing_ok=True)
-            return
-        tmp = folder / f".{index:05d}.tmp.png"
-        write_png(tmp, mask)
-        tmp.replace(file)
-
-    def keyframe_mask(self, meta: dict, index: int) -> np.ndarray:
-        file = self.clip_dir(meta["id"]) / "keys" / f"{index:05d}.png"
-        if not file.is_file():
-            raise HTTPException(404, f"frame {index} has no keyframe mask")
-        return read_label_image(file) != 0
-
-    def frame_mask(self, meta: dict, index: int) -> np.ndarray:
-        if index >= meta["frame_count"]:
-            raise HTTPException(404, f"frame {index} is past the clip's last frame ({meta['frame_count'] - 1})")
-        file = self.clip_dir(meta["id"]) / "masks" / f"{index:05d}.png"
-        if not file.is_file():
-            raise HTTPException(404, "this clip has no masks yet: track the keyframes first")
-        return read_label_image(file) != 0
-
-    def _store_masks(self, meta: dict, masks: np.ndarray) -> None:
-        """Replace the clip's masks folder (written aside, then swapped in)."""
-        folder = self.clip_dir(meta["id"])
-        fresh = folder / f".masks-{uuid.uuid4().hex}"
-        write_mask_folder(masks, fresh)
-        with self._lock:
-            old = folder / "masks"
-            if old.exists():
-                old.rename(folder / f".masks-old-{uuid.uuid4().hex}")
-            fresh.rename(old)
-            for stale in folder.glob(".masks-old-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-            current = self.meta(meta["id"])
-            current["masks_version"] = current.get("masks_version", 0) + 1
-            self._write_meta(current)
-
-    def submit_masks(self, meta: dict, request: MasksRequest):
-        t = meta["frame_count"]
-        first = request.first or 0
-        last = t - 1 if request.last is None else request.last
-        if not first <= last < t:
-            raise HTTPException(422, f"frame range {first}-{last} is outside the clip's frames 0-{t - 1}")
-        keys = [k for k in self.keyframes(meta["id"]) if first <= k <= last]
-        if request.method == "data" and not meta.get("data_masks"):
-            raise HTTPException(409, "this clip has no masks in the data folder")
-        if request.method == "static":
-            frame = request.frame if request.frame is not None else (keys[0] if keys else None)
-            if frame is None or frame not in self.keyframes(meta["id"]):
-                raise HTTPException(409, "draw a mask on a keyframe first (brush, box or clicks), then repeat it")
-        if request.method == "track":
-            if not keys:
-                raise HTTPException(409, f"draw a mask on at least one keyframe in frames {first}-{last} first")
-            if _optional("vinpaint.masks.track", "track_masks") is None:
-                raise HTTPException(501, "mask tracking is not available in this version of vinpaint")
-
-        def run(job_dir: Path, progress) -> dict:
-            masks = np.zeros((t, meta["height"], meta["width"]), bool)
-            steps = {"track": "tracking", "static": "repeating the mask", "data": "loading masks"}
-            progress.phase(steps[request.method])
-            if request.method == "track":
-                track_masks = _optional("vinpaint.masks.track", "track_masks")
-                frames = self.frames(meta)[first : last + 1]
-                init = {k - first: self.keyframe_mask(meta, k) for k in keys}
-                masks[first : last + 1] = track_masks(frames, init, progress=progress)
-            elif request.method == "static":
-                masks[first : last + 1] = self.keyframe_mask(meta, frame)
-            else:
-                source = open_masks(meta["data_masks"], t, meta["height"], meta["width"])
-                for index, mask in enumerate(source):
-                    if first <= index <= last:
-                        masks[index] = mask
-                    progress(index + 1, t)
-            self._store_masks(meta, masks)
-            coverage = float(masks[first : last + 1].mean()) * 100
-            return {"method": request.method, "first": first, "last": last, "keyframes": keys,
-                    "coverage_percent": round(coverage, 3)}
-
-        return self.jobs.submit("masks", run, clip_id=meta["id"], total=t,
-                                params={"method": request.method, "first": first, "last": last})
-
-    # fills
-
-    def _require_masks(self, meta: dict) -> None:
-        if not self.has_masks(meta):
-            raise HTTPException(409, "this clip has no masks yet: draw a keyframe mask and track it "
-                                     "(or repeat it) first")
-
-    def _metrics(self, result: np.ndarray, masks: np.ndarray, *, dilate: int,
-                 original: np.ndarray | None) -> dict | None:
-        """:func:`vinpaint.evaluate.metrics.evaluate` of a result, as JSON-safe values (None: not available)."""
-        evaluate = _optional("vinpaint.evaluate.metrics", "evaluate")
-        if evaluate is None:
-            return None
-        try:
-            report = evaluate(result, masks, original=original, dilate=dilate)
-        except VinpaintError as error:
-            log.warning("metrics failed: %s", error)
-            return {"error": str(error)}
-        return _json_safe(report.to_dict() if hasattr(report, "to_dict") else dict(report))
-
-    def submit_preview(self, meta: dict, request: PreviewRequest):
-        self._require_masks(meta)
-        options = remove_options(request.options)
-        t = meta["frame_count"]
-        first = request.first
-        if first >= t:
-            raise HTTPException(422, f"preview start {first} is past the clip's last frame ({t - 1})")
-        count = min(request.count or self.preview_frames, t - first)
-        last = first + count - 1
-
-        def run(job_dir: Path, progress) -> dict:
-            frames = self.frames(meta)[first : last + 1]
-            masks = open_masks(self.clip_dir(meta["id"]) / "masks", t, meta["height"], meta["width"]).read_all()
-            masks = masks[first : last + 1]
-            out_dir = job_dir / "frames"
-            out_dir.mkdir(exist_ok=True)
-            progress.phase("filling", count)
-            started = time.monotonic()
-            results = []
-            for offset, image in enumerate(remove_stream(frames, masks, options, total=count, progress=progress)):
-                _save_jpeg(out_dir / f"{first + offset:05d}.jpg", image, self.jpeg_quality)
-                results.append(image)
-            seconds = time.monotonic() - started
-            progress.phase("measuring")
-            metrics = self._metrics(np.stack(results), masks, dilate=options.dilate, original=frames)
-            return {"first": first, "last": last, "seconds": round(seconds, 2), "metrics": metrics}
-
-        return self.jobs.submit("preview", run, clip_id=meta["id"], total=count,
-                                params={"first": first, "last": last, "options": request.options.model_dump()})
-
-    def submit_remove(self, meta: dict, request: RemoveRequest):
-        self._require_masks(meta)
-        options = remove_options(request.options)
-        encode = EncodeOptions(crf=request.options.crf)
-        t = meta["frame_count"]
-
-        def run(job_dir: Path, progress) -> dict:
-            masks_dir = job_dir / "masks"
-            shutil.copytree(self.clip_dir(meta["id"]) / "masks", masks_dir, dirs_exist_ok=True)
-            started = time.monotonic()
-            source = Path(meta["source"])
-            fps = float(Fraction(meta["fps"])) if meta["kind"] == "folder" else None
-            progress.phase("filling", t)
-            output = remove_file(source, masks_dir, job_dir / "result.mp4", options, encode=encode, fps=fps,
-                                 overwrite=True, progress=progress)
-            seconds = time.monotonic() - started
-            out_dir = job_dir / "frames"
-            out_dir.mkdir(exist_ok=True)
-            results = []
-            progress.phase("reading the result back", t)
-            for index, image in enumerate(open_video(output).images()):
-                _save_jpeg(out_dir / f"{index:05d}.jpg", image, self.jpeg_quality)
-                results.append(image)
-                progress(index + 1, t)
-            if meta["kind"] == "image":
-                write_png(job_dir / "result.png", results[0])
-            masks = open_masks(masks_dir, t, meta["height"], meta["width"]).read_all()
-            # the H.264 result differs from the source outside the hole by compression alone: no `original`
-            progress.phase("measuring")
-            metrics = self._metrics(np.stack(results), masks, dilate=options.dilate, original=None)
-            return {"first": 0, "last": len(results) - 1, "frame_count": len(results), "seconds": round(seconds, 2),
-                    "fps": round(t / seconds, 2) if seconds > 0 else None, "metrics": metrics}
-
-        return self.jobs.submit("remove", run, clip_id=meta["id"], total=t,
-                                params={"options": request.options.model_dump()})
-
-    def job(self, job_id: str):
-        job = self.jobs.get(job_id) if re.fullmatch(ID_PATTERN[1:-1], job_id) else None
-        if job is None:
-            raise HTTPException(404, f"unknown job {job_id}")
-        return job
-
-    def finished_job(self, job_id: str, kind: str | None = None):
-        job = self.job(job_id)
-        if kind is not None and job.kind != kind:
-            raise HTTPException(404, f"job {job_id} is a {job.kind} job, not a {kind} job")
-        if job.state != "done":
-            raise HTTPException(409, f"job {job_id} is {job.state}, not done")
-        return job
+def error_status(error: VinpaintError) -> int:
+    """The HTTP status answering ``error`` (:data:`ERROR_STATUS`; any other package error is 422)."""
+    return next((status for kind, status in ERROR_STATUS if isinstance(error, kind)), 422)
 
 
 # -- the application ------------------------------------------------------------------------------------------
@@ -899,8 +361,7 @@ def create_app(
 
     @app.exception_handler(VinpaintError)
     async def vinpaint_error(request: Request, error: VinpaintError) -> JSONResponse:
-        status = 404 if isinstance(error, InputNotFoundError) else 422  # bad options, unknown engine, bad mask
-        return error_answer(request, status, str(error))
+        return error_answer(request, error_status(error), str(error))
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, _error: Exception) -> JSONResponse:
@@ -925,10 +386,7 @@ def create_app(
         defaults = FillOptions().model_dump()
         return StudioOptions(
             engines=engines, fillers=SPATIAL_FILLERS.names(), flows=FLOW_ESTIMATORS.names(), blends=list(BLEND_MODES),
-            defaults=defaults, preview_frames=studio.preview_frames, max_upload_bytes=studio.max_upload_bytes,
-            features=Features(click=_optional("vinpaint.masks.click", "segment_from_points") is not None,
-                              track=_optional("vinpaint.masks.track", "track_masks") is not None,
-                              metrics=_optional("vinpaint.evaluate.metrics", "evaluate") is not None),
+            defaults=defaults, presets=list(PRESETS), form=form_schema(), preview_frames=studio.preview_frames, max_upload_bytes=studio.max_upload_bytes
         )
 
     @app.get("/api/data", response_model=list[DataEntryInfo], summary="Videos and frame folders of the data folder")
@@ -940,12 +398,12 @@ def create_app(
 
     @app.get("/api/clips", response_model=list[ClipInfo], summary="Clips opened so far, newest first")
     def clips() -> list[ClipInfo]:
-        return [studio.info(meta) for meta in studio.list_clips()]
+        return [clip_info(studio, meta) for meta in studio.list_clips()]
 
     @app.post("/api/clips", response_model=ClipInfo, status_code=201, responses=errors,
               summary="Open a video or frame folder of the data folder")
     def open_clip(request: OpenDataRequest) -> ClipInfo:
-        return studio.info(studio.open_data(request.entry))
+        return clip_info(studio, studio.open_data(request.entry))
 
     @app.post(
         "/api/clips/upload", response_model=ClipInfo, status_code=201,
@@ -976,14 +434,14 @@ def create_app(
                     file.write(chunk)
             if size == 0:
                 raise HTTPException(422, "the upload is empty")
-            meta = await run_in_threadpool(studio.add_upload, target, name)
+            meta = await run_in_threadpool(lambda: studio.add_upload(target, name, image_extensions=IMAGE_EXTENSIONS))
         finally:
             target.unlink(missing_ok=True)
-        return studio.info(meta)
+        return clip_info(studio, meta)
 
     @app.get("/api/clips/{clip_id}", response_model=ClipInfo, responses=errors, summary="One clip")
     def clip(clip_id: ClipId) -> ClipInfo:
-        return studio.info(studio.meta(clip_id))
+        return clip_info(studio, studio.meta(clip_id))
 
     @app.get("/api/clips/{clip_id}/frames/{index}.jpg", response_class=FileResponse, responses=errors,
              summary="Frame N of the clip, as JPEG")
@@ -997,21 +455,8 @@ def create_app(
         200: {"content": {"image/png": {}}, "description": "the object's mask, red on transparent (RGBA PNG)"},
         501: {"model": Message}, **errors}, summary="Select an object by positive and negative clicks")
     def segment(clip_id: ClipId, request: SegmentRequest) -> Response:
-        meta = studio.meta(clip_id)
-        segment_from_points = _optional("vinpaint.masks.click", "segment_from_points")
-        if segment_from_points is None:
-            raise HTTPException(501, "click-to-select is not available in this version of vinpaint; "
-                                     "use the brush or box")
-        if request.frame >= meta["frame_count"]:
-            raise HTTPException(404, f"frame {request.frame} is past the clip's last frame ({meta['frame_count'] - 1})")
-        for point in request.points:
-            if not (0 <= point.x < meta["width"] and 0 <= point.y < meta["height"]):
-                raise HTTPException(422, f"point ({point.x}, {point.y}) is outside the "
-                                         f"{meta['width']}x{meta['height']} frame")
-        image = studio.frames(meta)[request.frame]
-        points = [(p.x, p.y, p.positive) for p in request.points]
-        mask = np.asarray(segment_from_points(image, points), bool)
-        return Response(_overlay_png(mask), media_type="image/png")
+        mask = studio.segment(studio.meta(clip_id), request.frame, [(p.x, p.y, p.positive) for p in request.points])
+        return Response(overlay_png(mask), media_type="image/png")
 
     @app.put("/api/clips/{clip_id}/keyframes/{index}", response_model=ClipInfo, responses={
         413: {"model": Message}, 415: {"model": Message}, **errors},
@@ -1020,8 +465,7 @@ def create_app(
             "type": "string", "format": "binary"}}}}})
     async def put_keyframe(clip_id: ClipId, index: FrameIndex, request: Request) -> ClipInfo:
         meta = studio.meta(clip_id)
-        if index >= meta["frame_count"]:
-            raise HTTPException(404, f"frame {index} is past the clip's last frame ({meta['frame_count'] - 1})")
+        studio.frame_file(clip_id, index)  # 404 past the last frame, before the body is read
         data = bytearray()
         async for chunk in request.stream():
             data.extend(chunk)
@@ -1029,35 +473,36 @@ def create_app(
                 raise HTTPException(413, f"a keyframe mask is at most {_MAX_MASK_BYTES} bytes")
         mask = await run_in_threadpool(studio.read_mask_png, bytes(data), meta)
         await run_in_threadpool(studio.set_keyframe, meta, index, mask)
-        return studio.info(meta)
+        return clip_info(studio, meta)
 
     @app.delete("/api/clips/{clip_id}/keyframes/{index}", response_model=ClipInfo, responses=errors,
                 summary="Remove the keyframe mask of frame N")
     def delete_keyframe(clip_id: ClipId, index: FrameIndex) -> ClipInfo:
         meta = studio.meta(clip_id)
-        (studio.clip_dir(clip_id) / "keys" / f"{index:05d}.png").unlink(missing_ok=True)
-        return studio.info(meta)
+        studio.delete_keyframe(meta, index)
+        return clip_info(studio, meta)
 
     @app.get("/api/clips/{clip_id}/keyframes/{index}.png", response_class=Response, responses={
         200: {"content": {"image/png": {}}}, **errors}, summary="The keyframe mask of frame N")
     def keyframe(clip_id: ClipId, index: FrameIndex,
                  style: MaskStyle = "overlay"):
         mask = studio.keyframe_mask(studio.meta(clip_id), index)
-        return Response(_overlay_png(mask) if style == "overlay" else _binary_png(mask), media_type="image/png",
+        return Response(overlay_png(mask) if style == "overlay" else binary_png(mask), media_type="image/png",
                         headers={"Cache-Control": "no-cache"})
 
     @app.post("/api/clips/{clip_id}/masks", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, 501: {"model": Message}, **errors},
         summary="Make a mask for every frame: track the keyframes, repeat one, or load the data folder's")
     def make_masks(clip_id: ClipId, request: MasksRequest) -> JobInfo:
-        return job_info(studio.submit_masks(studio.meta(clip_id), request))
+        return job_info(studio.submit_masks(studio.meta(clip_id), request.method, frame=request.frame,
+                                            first=request.first, last=request.last))
 
     @app.get("/api/clips/{clip_id}/masks/{index}.png", response_class=Response, responses={
         200: {"content": {"image/png": {}}}, **errors}, summary="The mask of frame N")
     def frame_mask(clip_id: ClipId, index: FrameIndex,
                    style: MaskStyle = "overlay"):
         mask = studio.frame_mask(studio.meta(clip_id), index)
-        return Response(_overlay_png(mask) if style == "overlay" else _binary_png(mask), media_type="image/png",
+        return Response(overlay_png(mask) if style == "overlay" else binary_png(mask), media_type="image/png",
                         headers={"Cache-Control": "max-age=60"})
 
     @app.get("/api/clips/{clip_id}/masks.zip", response_class=Response, responses={
@@ -1065,9 +510,9 @@ def create_app(
         summary="The clip's current masks, a zip of PNGs (255 = fill)")
     def clip_masks_zip(clip_id: ClipId) -> Response:
         meta = studio.meta(clip_id)
-        studio._require_masks(meta)
-        stem = _download_stem(meta["name"])
-        return Response(_zip_folder(studio.clip_dir(clip_id) / "masks", f"{stem}-masks"), media_type="application/zip",
+        studio.require_masks(meta)
+        stem = download_stem(meta["name"])
+        return Response(zip_folder(studio.clip_dir(clip_id) / "masks", f"{stem}-masks"), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{stem}-masks.zip"'})
 
     # fills
@@ -1075,12 +520,18 @@ def create_app(
     @app.post("/api/clips/{clip_id}/preview", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, **errors}, summary="Fill a short range of frames (default: the first 30)")
     def preview(clip_id: ClipId, request: Annotated[PreviewRequest | None, Body()] = None) -> JobInfo:
-        return job_info(studio.submit_preview(studio.meta(clip_id), request or PreviewRequest()))
+        request = request or PreviewRequest()
+        meta = studio.meta(clip_id)
+        return job_info(studio.submit_preview(meta, remove_options(request.options), first=request.first,
+                                              count=request.count, params={"options": request.options.model_dump()}))
 
     @app.post("/api/clips/{clip_id}/remove", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, **errors}, summary="Fill the whole clip and write the result video")
     def remove(clip_id: ClipId, request: Annotated[RemoveRequest | None, Body()] = None) -> JobInfo:
-        return job_info(studio.submit_remove(studio.meta(clip_id), request or RemoveRequest()))
+        request = request or RemoveRequest()
+        meta = studio.meta(clip_id)
+        return job_info(studio.submit_remove(meta, remove_options(request.options), EncodeOptions(crf=request.options.crf),
+                                             params={"options": request.options.model_dump()}))
 
     # jobs
 
@@ -1100,11 +551,7 @@ def create_app(
     @app.get("/api/jobs/{job_id}/frames/{index}.jpg", response_class=FileResponse, responses={
         409: {"model": Message}, **errors}, summary="Frame N of a preview's or run's result, as JPEG")
     def result_frame(job_id: JobId, index: FrameIndex) -> FileResponse:
-        job = studio.finished_job(job_id)
-        file = studio.jobs.job_dir(job_id) / "frames" / f"{index:05d}.jpg"
-        if job.kind not in ("preview", "remove") or not file.is_file():
-            raise HTTPException(404, f"job {job_id} has no result frame {index}")
-        return FileResponse(file, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+        return FileResponse(studio.result_frame(job_id, index), media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/api/jobs/{job_id}/video", response_class=FileResponse, responses={
         200: {"content": {"video/mp4": {}}}, 409: {"model": Message}, **errors},
@@ -1113,7 +560,7 @@ def create_app(
         job = studio.finished_job(job_id, "remove")
         folder = studio.jobs.job_dir(job_id)
         meta = studio.meta(job.clip_id)
-        stem = _download_stem(meta["name"])
+        stem = download_stem(meta["name"])
         if meta["kind"] == "image":
             return FileResponse(folder / "result.png", media_type="image/png", filename=f"{stem}-vinpaint.png")
         return FileResponse(folder / "result.mp4", media_type="video/mp4", filename=f"{stem}-vinpaint.mp4")
@@ -1123,8 +570,8 @@ def create_app(
         summary="Download the masks a run used, a zip of PNGs (255 = fill)")
     def result_masks(job_id: JobId) -> Response:
         job = studio.finished_job(job_id, "remove")
-        stem = _download_stem(studio.meta(job.clip_id)["name"])
-        archive = _zip_folder(studio.jobs.job_dir(job_id) / "masks", f"{stem}-masks")
+        stem = download_stem(studio.meta(job.clip_id)["name"])
+        archive = zip_folder(studio.jobs.job_dir(job_id) / "masks", f"{stem}-masks")
         return Response(archive, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{stem}-masks.zip"'})
 

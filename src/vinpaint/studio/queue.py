@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 JobFunction = Callable[[Path, "JobProgress"], dict]
 
-STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 FINAL_STATES = frozenset({"done", "failed", "cancelled", "interrupted"})
 #: progress is written to the database at most this often (seconds); readers see it live in memory
 _PROGRESS_WRITE_INTERVAL = 0.5

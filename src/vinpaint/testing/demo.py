@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-
+from ..evaluate.metrics import psnr
 from ..io import EncodeOptions, VideoInfo, open_writer, write_png
 from ..pipeline import Progress, RemoveOptions, remove, remove_file
 from .synthetic import make_panning_clip
@@ -20,11 +19,6 @@ class DemoResult:
     output: Path
     psnr_hole: float
     psnr_hole_baseline: float
-
-
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
 def run_demo(folder: str | Path, *, progress: Progress | None = None) -> DemoResult:
@@ -49,5 +43,5 @@ def run_demo(folder: str | Path, *, progress: Progress | None = None) -> DemoRes
     ours = remove(clip.frames, clip.masks)
     baseline = remove(clip.frames, clip.masks, RemoveOptions(engine="perframe"))
     hole = clip.masks
-    return DemoResult(source, mask_folder, output, _psnr(ours[hole], clip.background[hole]),
-                      _psnr(baseline[hole], clip.background[hole]))
+    return DemoResult(source, mask_folder, output, psnr(ours[hole], clip.background[hole]),
+                      psnr(baseline[hole], clip.background[hole]))

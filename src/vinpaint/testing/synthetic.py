@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..arrays import to_uint8
+
 
 @dataclass(frozen=True)
 class SyntheticClip:
@@ -58,7 +60,7 @@ def make_panning_clip(
         shift = np.float32([[1, 0, -(pan[0] * t if pan[0] > 0 else margin_x + pan[0] * t)],
                             [0, 1, -(pan[1] * t if pan[1] > 0 else margin_y + pan[1] * t)]])
         moved = cv2.warpAffine(texture, shift, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        background[t] = np.clip(np.rint(moved), 0, 255).astype(np.uint8)
+        background[t] = to_uint8(moved)
     clip = background.copy()
     masks = np.zeros((frames, height, width), bool)
     start = np.array([width * 0.2, height * 0.3])

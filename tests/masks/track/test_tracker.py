@@ -9,7 +9,8 @@ from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchE
 from vinpaint.flow import estimate_flow
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
-from vinpaint.masks.track.tracker import _affine, _dilate, _fit_similarity, _object_flow
+from vinpaint.masks.track.morphology import dilate
+from vinpaint.masks.track.motion import fit_similarity, move_affine, object_flow
 from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
 
 
@@ -56,9 +57,9 @@ def test_similarity_fit_ignores_vectors_of_an_occluder():
     flow = np.zeros((60, 80, 2), np.float32)
     flow[..., 0], flow[..., 1] = 5.0, -3.0  # the object moves 5 right, 3 up
     flow[:, 34:40] = (-12.0, 0.0)  # a post sweeping left over a third of it
-    fit = _fit_similarity(mask, flow)
+    fit = fit_similarity(mask, flow)
     np.testing.assert_allclose(fit.object, [[1, 0, 5.0], [0, 1, -3.0]], atol=0.05)
-    moved = _affine(mask, fit.object)
+    moved = move_affine(mask, fit.object)
     expected = np.zeros_like(mask)
     expected[17:37, 25:45] = True
     assert iou(moved, expected) > 0.95
@@ -70,7 +71,7 @@ def test_object_flow_averages_over_the_object_only():
     flow[:, 20:] = (-9.0, 0.0)  # background
     weight = np.zeros((40, 40), bool)
     weight[10:30, 5:20] = True
-    smoothed = _object_flow(flow, weight, 3.0)
+    smoothed = object_flow(flow, weight, 3.0)
     # just beyond the object's edge the object's own motion, not the background's, carries the mask
     np.testing.assert_allclose(smoothed[20, 21], (4.0, 1.0), atol=1e-2)
 
@@ -166,7 +167,7 @@ def test_object_is_recovered_after_passing_behind_an_occluder(medium_clip):
 
 @pytest.mark.parametrize("drawn, read", [(0, 0), (2, 2), (4, 4), (6, 6)])
 def test_margin_of_a_mask_drawn_around_the_square(medium_clip, drawn, read):
-    mask = _dilate(medium_clip.masks[0], drawn) if drawn else medium_clip.masks[0]
+    mask = dilate(medium_clip.masks[0], drawn) if drawn else medium_clip.masks[0]
     assert estimate_mask_margin(medium_clip.frames[0], mask) == read
 
 
@@ -182,7 +183,7 @@ def test_a_mask_drawn_with_a_margin_keeps_it(medium_clip):
     # the margin's colours are the background's: tracked as it is, the colour model eats the margin
     # away within a few frames (mean IoU 0.61 before the margin was kept); tracked by its core
     # and dilated again, 0.99
-    truth = np.stack([_dilate(mask, 4) for mask in medium_clip.masks])
+    truth = np.stack([dilate(mask, 4) for mask in medium_clip.masks])
     tracked = track_masks(medium_clip.frames, {0: truth[0]})
     assert mean_iou(tracked[1:], truth[1:]) > 0.95
     np.testing.assert_array_equal(tracked[0], truth[0])  # the init itself is kept exactly
@@ -199,11 +200,11 @@ def test_similarity_fit_leaves_out_pixels_moving_with_the_background():
     flow[...] = (-2.0, 0.0)
     flow[32:48, 32:48] = (3.0, 0.0)
     moving = np.float64([[1, 0, 3.0], [0, 1, 0.0]])
-    fit = _fit_similarity(mask, flow, velocity=moving)
+    fit = fit_similarity(mask, flow, velocity=moving)
     np.testing.assert_allclose(fit.object, moving, atol=0.05)
     np.testing.assert_allclose(fit.background, [[1, 0, -2.0], [0, 1, 0.0]], atol=0.05)
     # with no motion known and the fit on all pixels agreeing with the background, nothing is left out
-    assert np.allclose(_fit_similarity(mask, flow).object, fit.background, atol=0.05)
+    assert np.allclose(fit_similarity(mask, flow).object, fit.background, atol=0.05)
 
 
 @pytest.mark.parametrize("plate", [

@@ -31,14 +31,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 
-import cv2
 import numpy as np
 
-from ...arrays import check_frames, to_gray
-from ...composite import dilate_mask
+from ...arrays import dilate_mask
 from ...errors import InvalidOptionError
-from ...flow import complete_flow, make_flow_estimator, resize_flow, warp
+from ...flow import complete_flow, estimate_pair_flow, make_flow_estimator, warp
 from .. import MASK_SOURCES
+from ..source import Progress, frame_stream
+from ..postprocess import remove_small_components
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +67,14 @@ def detect_damage(
     if not 0 < flow_scale <= 1:
         raise InvalidOptionError(f"flow_scale must be in (0, 1], got {flow_scale}")
     estimator = estimator or make_flow_estimator(flow)
-    h, w = frame.shape[:2]
-    small = (max(8, round(w * flow_scale)), max(8, round(h * flow_scale)))
-    gray = cv2.resize(to_gray(frame), small, interpolation=cv2.INTER_AREA)
-    flows = [resize_flow(estimator(gray, cv2.resize(to_gray(n), small, interpolation=cv2.INTER_AREA)), (h, w))
-             for n in neighbours]
+    flows = [estimate_pair_flow(frame, n, scale=flow_scale, estimator=estimator) for n in neighbours]
     image = frame.astype(np.float32)
     damaged = _outliers(image, neighbours, flows, threshold, sensitivity, agreement)
     if damaged.any():
         hole = dilate_mask(damaged, max(2, round(2 / flow_scale)))
         flows = [complete_flow(f, hole) for f in flows]
         damaged = _outliers(image, neighbours, flows, threshold, sensitivity, agreement)
-    damaged = _remove_small(damaged, min_area)
+    damaged = remove_small_components(damaged, min_area)
     return dilate_mask(damaged, grow)
 
 
@@ -92,15 +88,6 @@ def _outliers(image, neighbours, flows, threshold, sensitivity, agreement) -> np
     noise = 1.4826 * float(np.median(residual))
     limit = np.maximum(max(threshold, sensitivity * noise), agreement * spread)
     return residual > limit
-
-
-def _remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
-    if min_area <= 1 or not mask.any():
-        return mask
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False
-    return keep[labels]
 
 
 def iter_damage_masks(frames: Iterable[np.ndarray], *, radius: int = 1, flow: str = "dis", **options) -> Iterator[np.ndarray]:
@@ -139,10 +126,14 @@ def iter_damage_masks(frames: Iterable[np.ndarray], *, radius: int = 1, flow: st
 
 
 @MASK_SOURCES.register("damage")
-def damage_masks(frames: np.ndarray, *, radius: int = 1, **options) -> np.ndarray:
+def damage_masks(frames: np.ndarray, *, radius: int = 1, progress: Progress | None = None, **options) -> np.ndarray:
     """Dust, scratches and drop-outs: outliers against flow-aligned neighbours (Kokaram 1998).
 
-    Shape: frames ``(T,H,W,3)`` uint8 RGB; returns ``(T,H,W)`` bool.
+    Shape: frames ``(T,H,W,3)`` uint8 RGB, or an iterable of ``(H,W,3)`` frames read one at a time;
+    returns ``(T,H,W)`` bool.
     """
-    frames = check_frames(frames)
-    return np.stack(list(iter_damage_masks(frames, radius=radius, **options)))
+    _, frames = frame_stream(frames)
+    masks = np.stack(list(iter_damage_masks(frames, radius=radius, **options)))
+    if progress:
+        progress(len(masks), len(masks))
+    return masks

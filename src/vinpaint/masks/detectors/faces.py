@@ -23,14 +23,15 @@ scores in [0, 1]; frames ``(T,H,W,3)`` uint8 RGB; masks ``(T,H,W)`` bool (see :m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import cv2
 import numpy as np
 
-from ...arrays import check_frames
+
 from ...errors import InvalidOptionError, MissingDependencyError
 from .. import MASK_SOURCES
+from ..source import Progress, frame_stream
 from ..boxes import iter_box_masks, render_boxes, track_boxes
 
 
@@ -64,12 +65,6 @@ def detect_faces(frame: np.ndarray, *, confidence: float = 0.5, scale: float = 1
     return out
 
 
-def iter_face_detections(frames: Iterable[np.ndarray], *, confidence: float = 0.3, scale: float = 1.0) -> Iterator[np.ndarray]:
-    """:func:`detect_faces` on each frame of a stream; yields ``(N,5)`` arrays."""
-    for frame in frames:
-        yield detect_faces(frame, confidence=confidence, scale=scale)
-
-
 def face_boxes(frames: Iterable[np.ndarray], *, confidence: float = 0.5, keep: float = 0.3, scale: float = 1.0,
                max_gap: int = 8, hold: int = 3) -> list[np.ndarray]:
     """Detect and track faces over a stream of frames; returns the ``(M,4)`` boxes to cover in each frame.
@@ -83,7 +78,16 @@ def face_boxes(frames: Iterable[np.ndarray], *, confidence: float = 0.5, keep: f
     for frame in frames:
         size = frame.shape[:2]
         detections.append(detect_faces(frame, confidence=keep, scale=scale))
-    return track_boxes(detections, start=confidence, keep=keep, max_gap=max_gap, hold=hold, frame_size=size)
+    return track_faces(detections, size, confidence=confidence, keep=keep, max_gap=max_gap, hold=hold)
+
+
+def track_faces(detections: list[np.ndarray], frame_size: tuple[int, int] | None, *, confidence: float = 0.5,
+                keep: float = 0.3, max_gap: int = 8, hold: int = 3) -> list[np.ndarray]:
+    """The tracking half of :func:`face_boxes`: ``(N,5)`` detections per frame -> ``(M,4)`` boxes per frame.
+
+    A track starts at a score of ``confidence`` and goes on while its score is at least ``keep``.
+    """
+    return track_boxes(detections, start=confidence, keep=keep, max_gap=max_gap, hold=hold, frame_size=frame_size)
 
 
 @MASK_SOURCES.register("faces")
@@ -97,12 +101,17 @@ def face_masks(
     hold: int = 3,
     margin: float = 0.25,
     shape: str = "ellipse",
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Faces (YuNet via yuface) tracked with score hysteresis, gap filling and hold; ellipses or boxes.
 
-    Shape: frames ``(T,H,W,3)`` uint8 RGB; returns ``(T,H,W)`` bool.
+    Shape: frames ``(T,H,W,3)`` uint8 RGB, or an iterable of ``(H,W,3)`` frames read one at a time;
+    returns ``(T,H,W)`` bool.
     """
-    frames = check_frames(frames)
+    size, frames = frame_stream(frames)
     render_boxes(np.zeros((0, 4)), (1, 1), margin=margin, shape=shape)  # validate before the slow part
     boxes = face_boxes(frames, confidence=confidence, keep=keep, scale=scale, max_gap=max_gap, hold=hold)
-    return np.stack(list(iter_box_masks(boxes, frames.shape[1:3], margin=margin, shape=shape)))
+    masks = np.stack(list(iter_box_masks(boxes, size, margin=margin, shape=shape)))
+    if progress:
+        progress(len(masks), len(masks))
+    return masks

@@ -25,9 +25,10 @@ from collections.abc import Iterable
 import cv2
 import numpy as np
 
-from ...arrays import check_frames, to_gray
+from ...arrays import to_gray
 from ...errors import InvalidOptionError
 from .. import MASK_SOURCES
+from ..source import Progress, frame_stream
 from ..boxes import iter_box_masks, render_boxes, track_boxes
 from .plates import detect_plates
 
@@ -198,26 +199,49 @@ def text_boxes(
     """
     if not (plates or text):
         raise InvalidOptionError("choose plates, text or both")
-    plate_keys = {"min_neighbors", "min_width", "both_cascades"}
-    text_keys = {"min_height", "max_height", "min_chars", "max_stroke_variation", "min_contrast"}
-    unknown = set(options) - plate_keys - text_keys
-    if unknown:
-        raise InvalidOptionError(f"unknown text/plate option(s) {', '.join(sorted(unknown))}; "
-                                 f"valid: {', '.join(sorted(plate_keys | text_keys))}")
-    plate_options = {k: v for k, v in options.items() if k in plate_keys}
-    text_options = {k: v for k, v in options.items() if k in text_keys}
+    _check_text_options(options)
     detections = []
     size = None
     for frame in frames:
         size = frame.shape[:2]
-        found = []
-        if plates:
-            found.append(detect_plates(frame, **plate_options))
-        if text:
-            found.append(detect_text(frame, **text_options))
-        boxes = np.concatenate(found)
-        detections.append(np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1))
-    return track_boxes(detections, start=1.0, keep=0.0, max_gap=max_gap, hold=hold, min_iou=0.3, frame_size=size)
+        detections.append(detect_text_and_plates(frame, plates=plates, text=text, **options))
+    return track_text(detections, size, max_gap=max_gap, hold=hold)
+
+
+_PLATE_KEYS = {"min_neighbors", "min_width", "both_cascades"}
+_TEXT_KEYS = {"min_height", "max_height", "min_chars", "max_stroke_variation", "min_contrast"}
+
+
+def _check_text_options(options: dict) -> None:
+    unknown = set(options) - _PLATE_KEYS - _TEXT_KEYS
+    if unknown:
+        raise InvalidOptionError(f"unknown text/plate option(s) {', '.join(sorted(unknown))}; "
+                                 f"valid: {', '.join(sorted(_PLATE_KEYS | _TEXT_KEYS))}")
+
+
+def detect_text_and_plates(frame: np.ndarray, *, plates: bool = True, text: bool = True, **options) -> np.ndarray:
+    """The detection half of :func:`text_boxes` on one frame.
+
+    Shape: frame ``(H,W,3)`` uint8 RGB; returns ``(N,5)`` float32: the detectors' boxes with a score of 1
+    appended (they give no score).  With neither kind asked for, no boxes.
+    """
+    _check_text_options(options)
+    found = [np.zeros((0, 4), np.float32)]
+    if plates:
+        found.append(detect_plates(frame, **{k: v for k, v in options.items() if k in _PLATE_KEYS}))
+    if text:
+        found.append(detect_text(frame, **{k: v for k, v in options.items() if k in _TEXT_KEYS}))
+    boxes = np.concatenate(found)
+    return np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1)
+
+
+def track_text(detections: list[np.ndarray], frame_size: tuple[int, int] | None, *, max_gap: int = 4,
+               hold: int = 2) -> list[np.ndarray]:
+    """The tracking half of :func:`text_boxes`: ``(N,5)`` detections per frame -> ``(M,4)`` boxes per frame.
+
+    Every detection starts a track (score 1); boxes overlapping by IoU >= 0.3 are the same object.
+    """
+    return track_boxes(detections, start=1.0, keep=0.0, max_gap=max_gap, hold=hold, min_iou=0.3, frame_size=frame_size)
 
 
 @MASK_SOURCES.register("text")
@@ -229,13 +253,18 @@ def text_masks(
     margin: float = 0.1,
     max_gap: int = 4,
     hold: int = 2,
+    progress: Progress | None = None,
     **options,
 ) -> np.ndarray:
     """Licence plates (Haar cascades) and text lines (MSER + stroke width + line grouping), tracked.
 
-    Shape: frames ``(T,H,W,3)`` uint8 RGB; returns ``(T,H,W)`` bool, the boxes grown by ``margin``.
+    Shape: frames ``(T,H,W,3)`` uint8 RGB, or an iterable of ``(H,W,3)`` frames read one at a time;
+    returns ``(T,H,W)`` bool, the boxes grown by ``margin``.
     """
-    frames = check_frames(frames)
+    size, frames = frame_stream(frames)
     render_boxes(np.zeros((0, 4)), (1, 1), margin=margin)
     boxes = text_boxes(frames, plates=plates, text=text, max_gap=max_gap, hold=hold, **options)
-    return np.stack(list(iter_box_masks(boxes, frames.shape[1:3], margin=margin, shape="rect")))
+    masks = np.stack(list(iter_box_masks(boxes, size, margin=margin, shape="rect")))
+    if progress:
+        progress(len(masks), len(masks))
+    return masks

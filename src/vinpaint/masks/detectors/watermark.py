@@ -38,6 +38,8 @@ from scipy import fft, ndimage
 from ...arrays import check_frames
 from ...errors import InvalidOptionError, UnreadableInputError
 from .. import MASK_SOURCES
+from ..source import Progress
+from ..postprocess import remove_small_components
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +175,7 @@ def find_watermark(
     magnitude = np.maximum(magnitude, np.roll(magnitude, 1, axis=0))
     noise = 1.4826 * np.median(np.abs(magnitude - np.median(magnitude)))
     threshold = max(edge_threshold, np.median(magnitude) + sensitivity * noise)
-    edges = _remove_small(magnitude > threshold, 4)
+    edges = remove_small_components(magnitude > threshold, 4)
     log.debug("watermark: median-gradient threshold %.1f, %d edge pixels", threshold, int(edges.sum()))
     mask = np.zeros((h, w), bool)
     if not edges.any():
@@ -224,7 +226,8 @@ def find_watermark_in_file(path: str | Path, *, samples: int = 48, fps: float | 
 
 
 @MASK_SOURCES.register("watermark")
-def watermark_masks(frames: np.ndarray, *, samples: int = 48, **options) -> np.ndarray:
+def watermark_masks(frames: np.ndarray, *, samples: int = 48, progress: Progress | None = None,
+                    **options) -> np.ndarray:
     """Static overlays (logos, timestamps) from the median gradient over time (Dekel et al. CVPR 2017).
 
     Shape: frames ``(T,H,W,3)`` uint8; returns ``(T,H,W)`` bool, the same mask in every frame.
@@ -232,6 +235,8 @@ def watermark_masks(frames: np.ndarray, *, samples: int = 48, **options) -> np.n
     frames = check_frames(frames)
     picks = np.unique(np.linspace(0, len(frames) - 1, min(samples, len(frames))).round().astype(int))
     mask = find_watermark(frames[picks], **options)
+    if progress:
+        progress(len(frames), len(frames))
     return np.repeat(mask[None], len(frames), axis=0)
 
 
@@ -242,13 +247,6 @@ def _otsu(values: np.ndarray) -> float:
     scaled = np.clip(values / top * 255, 0, 255).astype(np.uint8)
     level, _ = cv2.threshold(scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return float(level) / 255 * top
-
-
-def _remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False
-    return keep[labels]
 
 
 def _fill_small_holes(mask: np.ndarray, max_hole: int) -> np.ndarray:

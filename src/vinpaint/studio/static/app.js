@@ -69,7 +69,10 @@ function renderEngineOptions() {
   const box = $("engine-options");
   box.innerHTML = "";
   if (!engine) return;
-  for (const spec of engine.options) {
+  // the preset's values are the starting point; only values changed from them are sent
+  const preset = (state.options.form.presets[$("preset").value] || {})[engine.name] || {};
+  for (const engineSpec of engine.options) {
+    const spec = { ...engineSpec, default: engineSpec.name in preset ? preset[engineSpec.name] : engineSpec.default };
     const label = document.createElement("label");
     label.className = "inline";
     label.textContent = spec.name.replace(/_/g, " ") + " ";
@@ -91,6 +94,7 @@ function renderEngineOptions() {
     input.dataset.type = spec.type;
     input.dataset.default = JSON.stringify(spec.default);
     input.id = "opt-" + spec.name;
+    if (spec.help) label.title = spec.help;
     label.appendChild(input);
     box.appendChild(label);
   }
@@ -105,6 +109,7 @@ function fillOptions() {
     if (JSON.stringify(value) !== input.dataset.default) engineOptions[input.dataset.option] = value;
   }
   return {
+    preset: $("preset").value,
     engine: $("engine").value,
     dilate: parseInt($("dilate").value, 10),
     feather: parseFloat($("feather").value),
@@ -117,20 +122,22 @@ function fillOptions() {
 async function loadOptions() {
   const options = await api("GET", "/api/options");
   state.options = options;
+  fillSelect($("preset"), options.presets, options.defaults.preset);
   fillSelect($("engine"), options.engines.map((e) => e.name), options.defaults.engine);
+  // ranges and help of the plain fields come from the options table (GET /api/options: form)
+  for (const spec of [...options.form.remove, ...options.form.encode]) {
+    const input = $(spec.name);
+    if (!input) continue;
+    if (spec.minimum !== null) input.min = spec.minimum;
+    if (spec.maximum !== null) input.max = spec.maximum;
+    input.title = spec.help;
+  }
   fillSelect($("blend"), options.blends, options.defaults.blend);
   $("dilate").value = options.defaults.dilate;
   $("feather").value = options.defaults.feather;
   $("crf").value = options.defaults.crf;
   $("preview-count").value = options.preview_frames;
   renderEngineOptions();
-  for (const tool of ["point-pos", "point-neg"]) {
-    const button = document.querySelector(`[data-tool="${tool}"]`);
-    button.disabled = !options.features.click;
-    if (!options.features.click) button.title = "click-to-select is not available in this vinpaint";
-  }
-  if (!options.features.click) state.tool = "brush";
-  $("track").disabled = !options.features.track;
 }
 
 // ---- opening clips -------------------------------------------------------------------------
@@ -626,7 +633,7 @@ function maskRequest(method) {
 
 // ---- results -------------------------------------------------------------------------------
 
-// the summary metrics of vinpaint.metrics.evaluate, in the order shown; arrows say which way is better
+// the summary metrics of vinpaint.evaluate.metrics.evaluate, in the order shown; arrows say which way is better
 const METRICS = [
   ["q", "quality score, 0–100 (↑)"],
   ["flicker_hole", "flicker in the hole, 0–255 (↓)"],
@@ -659,9 +666,9 @@ function showResult(job) {
     const r = job.result;
     const what = job.kind === "preview" ? `Preview of frames ${r.first}–${r.last}` : `Whole clip (${r.frame_count} frames)`;
     info.textContent = `${what}, filled in ${r.seconds} s with ${job.params.options.engine}.`;
-    if (r.metrics && r.metrics.error) {
+    if (r.metrics.error) {
       info.textContent += ` (metrics failed: ${r.metrics.error})`;
-    } else if (r.metrics) {
+    } else {
       for (const [key, label] of METRICS) {
         const value = r.metrics[key];
         if (value === null || value === undefined) continue;
@@ -670,8 +677,6 @@ function showResult(job) {
         row.insertCell().textContent = label;
         row.insertCell().textContent = formatValue(value);
       }
-    } else {
-      info.textContent += " (metrics are not available in this vinpaint)";
     }
   }
   const run = state.run;
@@ -694,6 +699,7 @@ function wire() {
   for (const b of document.querySelectorAll("[data-tool]")) b.onclick = () => setTool(b.dataset.tool);
   for (const b of document.querySelectorAll("[data-view]")) b.onclick = () => setView(b.dataset.view);
   $("engine").onchange = renderEngineOptions;
+  $("preset").onchange = renderEngineOptions;
   $("frame-slider").oninput = (e) => { stopPlaying(); setFrame(parseInt(e.target.value, 10)); };
   $("prev").onclick = () => { stopPlaying(); setFrame(state.frame - 1); };
   $("next").onclick = () => { stopPlaying(); setFrame(state.frame + 1); };

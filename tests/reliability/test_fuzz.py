@@ -23,7 +23,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.reliability.media import box_masks, sha256_tree, textured_frames, truncated_copy, write_clip, write_mask_folder
+from tests.reliability.media import (
+    box_masks,
+    sha256_tree,
+    textured_frames,
+    truncated_copy,
+    write_clip,
+    write_mask_folder,
+)
 from vinpaint.cli import main
 
 FRAMES, HEIGHT, WIDTH = 6, 24, 32

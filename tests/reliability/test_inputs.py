@@ -18,9 +18,9 @@ from pathlib import Path
 
 import av
 import numpy as np
-import pytest
 from click.testing import CliRunner, Result
 
+from tests.reliability.conftest import FRAMES, HEIGHT, WIDTH
 from tests.reliability.media import (
     box_masks,
     sha256_tree,
@@ -33,34 +33,6 @@ from tests.reliability.media import (
 )
 from vinpaint.cli import main
 from vinpaint.io import open_video
-
-FRAMES, HEIGHT, WIDTH = 12, 48, 64
-
-
-@pytest.fixture
-def inputs(tmp_path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def outputs(tmp_path) -> Path:
-    folder = tmp_path / "outputs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def clip(inputs) -> Path:
-    """A 12-frame 64x48 H.264 clip without audio."""
-    return write_clip(inputs / "clip.mp4", textured_frames(FRAMES, HEIGHT, WIDTH))
-
-
-@pytest.fixture
-def masks(inputs) -> Path:
-    """12 binary masks of 64x48 (a moving square)."""
-    return write_mask_folder(inputs / "masks", box_masks(FRAMES, HEIGHT, WIDTH))
 
 
 def run_remove(inputs: Path, *args) -> Result:

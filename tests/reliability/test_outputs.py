@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.reliability.media import box_masks, sha256_tree, textured_frames, write_clip, write_mask_folder
+from tests.reliability.media import (
+    box_masks,
+    sha256_tree,
+    textured_frames,
+    write_clip,
+    write_mask_folder,
+)
 from vinpaint.cli import main
 from vinpaint.errors import OutputError
 from vinpaint.io import check_output, open_video

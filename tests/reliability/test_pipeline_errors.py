@@ -14,38 +14,19 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.reliability.media import box_masks, sha256_tree, textured_frames, write_clip, write_mask_folder
+from tests.reliability.conftest import FRAMES, HEIGHT, WIDTH
+from tests.reliability.media import (
+    box_masks,
+    sha256_tree,
+    textured_frames,
+    write_clip,
+    write_mask_folder,
+)
 from vinpaint.cli import main
 from vinpaint.errors import InvalidOptionError, MaskMismatchError
 from vinpaint.io import open_video
 from vinpaint.pipeline import RemoveOptions, remove, remove_stream
 from vinpaint.testing.synthetic import make_panning_clip
-
-FRAMES, HEIGHT, WIDTH = 12, 48, 64
-
-
-@pytest.fixture
-def inputs(tmp_path) -> Path:
-    folder = tmp_path / "inputs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def outputs(tmp_path) -> Path:
-    folder = tmp_path / "outputs"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def clip(inputs) -> Path:
-    return write_clip(inputs / "clip.mp4", textured_frames(FRAMES, HEIGHT, WIDTH))
-
-
-@pytest.fixture
-def masks(inputs) -> Path:
-    return write_mask_folder(inputs / "masks", box_masks(FRAMES, HEIGHT, WIDTH))
 
 
 @pytest.fixture

@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.reliability.media import box_masks, sha256_tree, textured_frames, write_clip, write_mask_folder
+from tests.reliability.media import (
+    box_masks,
+    sha256_tree,
+    textured_frames,
+    write_clip,
+    write_mask_folder,
+)
 from vinpaint import remove_file
 from vinpaint.cli import main
 from vinpaint.io import open_video

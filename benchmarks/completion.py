@@ -1,12 +1,14 @@
 """The completion benchmark behind ``make bench``: engines against per-frame Telea, and speed.
 
 Prints (and writes to ``--out``, default ``bench-output/``) the issue-2 / issue-4 table: per case
-PSNR, SSIM, hole PSNR and hole warping error for every variant and the Telea baseline, averages and
-the target checks; then end-to-end speed (``vinpaint.remove_file`` on an encoded .mp4, decode + fill
+PSNR, SSIM, hole PSNR and hole warping error for every variant and the Telea baseline, the
+paste-and-remove cases (a real object pasted over a clean clip and removed: PSNR over every pixel the
+paste changed, hole sharpness), averages and the target checks; then end-to-end speed (``vinpaint.remove_file`` on an encoded .mp4, decode + fill
 + encode) at 432x240 and 854x480 with the baseline timed in the same run.
 
     python benchmarks/completion.py --quick                 # ~1-2 min: the same 5 cases at 20 frames, 1 removal case, short speed clips
     python benchmarks/completion.py                         # full: 5 + 3 cases of 50 frames
+    python benchmarks/completion.py --paste-only            # the paste-and-remove cases (issue 12) alone
     python benchmarks/completion.py --quick --variants 'propagate;fsr=propagate:fill=fsr;pb=propagate:blend=poisson'
 
 A variant is ``NAME=ENGINE[:KEY=VALUE,...]`` (see ``vinpaint.bench.suite.parse_variant``); ``;`` separates
@@ -37,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=None, help="frames per case")
     parser.add_argument("--cases", type=int, default=None, help="completion cases")
     parser.add_argument("--no-removal", action="store_true", help="skip the object-removal cases")
+    parser.add_argument("--no-paste", action="store_true", help="skip the paste-and-remove cases")
+    parser.add_argument("--paste-only", action="store_true",
+                        help="only the paste-and-remove cases (no completion, no removal, no speed)")
     parser.add_argument("--no-speed", action="store_true", help="skip the end-to-end speed measurement")
     parser.add_argument("--speed-only", action="store_true", help="only the end-to-end speed measurement")
     parser.add_argument("--speed-frames", type=int, default=None, help="frames of the speed clips (default 80, quick 24)")
@@ -52,10 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     if not args.speed_only:
         cases = bench.build_cases(args.data, quick=args.quick, max_frames=args.frames, max_cases=args.cases,
-                                  removal=not args.no_removal)
+                                  removal=not (args.no_removal or args.paste_only), paste=not args.no_paste,
+                                  completion=not args.paste_only)
         result = bench.run_bench(cases, variants, out=args.out, progress=progress)
         sections.append(bench.markdown_table(result))
-    if not args.no_speed:
+    if not (args.no_speed or args.paste_only):
         frames = args.speed_frames or (24 if args.quick else 80)
         rows = []
         with tempfile.TemporaryDirectory(prefix="vinpaint-speed-") as workdir:

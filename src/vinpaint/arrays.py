@@ -134,3 +134,19 @@ def erode_mask(mask: np.ndarray, pixels: int, *, beyond_edge: bool = True) -> np
     eroded = cv2.erode(mask.astype(np.uint8), disc(pixels), borderType=cv2.BORDER_CONSTANT,
                        borderValue=1 if beyond_edge else 0)
     return eroded > 0
+
+
+def resize_clip(frames: np.ndarray, masks: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Frames ``(T,H,W,3)`` uint8 and masks ``(T,H,W)`` bool at ``scale`` (<= 1) of the size, at least 16x16:
+    area-averaged frames; a pixel of the reduced mask is True where any of the pixels it covers is
+    (a quick preview at reduced size loses no part of the hole)."""
+    if scale >= 1:
+        return frames, masks
+    import cv2
+
+    h, w = frames.shape[1:3]
+    size = (max(16, round(w * scale)), max(16, round(h * scale)))
+    small = np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
+    small_masks = np.stack([cv2.resize(mask.astype(np.uint8) * 255, size, interpolation=cv2.INTER_AREA) > 0
+                            for mask in masks])
+    return small, small_masks

@@ -53,6 +53,8 @@ class OptionSpec:
         choices: the valid values of a ``str`` option: a tuple, or a callable returning a
             registry's names (called when needed, so registries load lazily).
         flag: the CLI flag; None derives it from the name (``allow_full_mask`` -> ``--allow-full-mask``).
+        prefixes: prefixes (``"onnx:"``) of values accepted besides the choices: names a registry
+            makes a plug-in from (``onnx:model.onnx``), checked when the plug-in is made.
     """
 
     name: str
@@ -63,6 +65,7 @@ class OptionSpec:
     maximum: float | None = None
     choices: Callable[[], Sequence[str]] | tuple[str, ...] | None = None
     flag: str | None = None
+    prefixes: tuple[str, ...] = ()
 
     @property
     def cli_flag(self) -> str:
@@ -95,12 +98,16 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-#: Options of :class:`vinpaint.pipeline.RemoveOptions` (``frame_range`` and ``engine_options`` are
+#: Options of :class:`vinpaint.pipeline.RemoveOptions` (``frame_range``, ``engine_options`` and ``references`` are
 #: structured values, not table entries).
 REMOVE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("engine", str, "propagate", "Inpainting engine.", choices=_names_of("vinpaint.engines", "ENGINES")),
     OptionSpec("dilate", int, 4, "Grow the mask by PX pixels before filling (covers halos and blur).",
                minimum=0, maximum=200),
+    OptionSpec("fringe", int, 0, "Grow the mask over up to PX pixels past its edge that still hold the object's "
+               "colour (hair, motion blur, soft edges), before --dilate; 0 = off.", minimum=0, maximum=50),
+    OptionSpec("shadows", bool, False, "Also remove the object's cast shadow: grow the mask over the darker region "
+               "touching it that keeps the ground's colour."),
     OptionSpec("feather", float, 0.0, "Soften the composite edge over PX pixels, inside the mask.",
                minimum=0, maximum=200),
     OptionSpec("blend", str, "none", "poisson: gradient-domain blending at the hole boundary.",
@@ -110,6 +117,9 @@ REMOVE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("allow_full_mask", bool, False,
                "Where every pixel of the frames within reach is masked, fill with neutral grey instead of stopping "
                "with an error (there is nothing to copy from)."),
+    OptionSpec("shots", str, "auto",
+               "Shot cuts, never filled across: auto (detect them), none, or a text file of cut frames "
+               "(0-based first frame of each new shot)."),
 )
 
 #: Options of :class:`vinpaint.io.EncodeOptions` a user sets.
@@ -215,8 +225,10 @@ def validate(spec: OptionSpec, value: Any) -> Any:
     if (low is not None and value < low) or (high is not None and value > high):
         raise InvalidOptionError(f"{spec.cli_flag} must be in {spec.range_text()}, got {value}")
     names = spec.choice_names()
-    if names is not None and value not in names:
-        raise InvalidOptionError(f"{spec.cli_flag} must be one of: {', '.join(names)}; got {value!r}")
+    prefixed = any(value.startswith(prefix) and len(value) > len(prefix) for prefix in spec.prefixes)
+    if names is not None and value not in names and not prefixed:
+        extra = "".join(f", {prefix}..." for prefix in spec.prefixes)
+        raise InvalidOptionError(f"{spec.cli_flag} must be one of: {', '.join(names)}{extra}; got {value!r}")
     return value
 
 
@@ -241,16 +253,21 @@ def engine_option_specs(engine: str) -> tuple[OptionSpec, ...]:
     Ranges an engine checks itself (``temporal_smoothing`` in [0, 1)) are not repeated here.
     """
     from .engines import ENGINES, engine_parameters
+    from .fill import SPATIAL_FILLERS
+    from .flow import FLOW_ESTIMATORS
 
     doc = inspect.getdoc(ENGINES.get(engine)) or ""
     choices = {"fill": _names_of("vinpaint.fill", "SPATIAL_FILLERS"), "flow": _names_of("vinpaint.flow", "FLOW_ESTIMATORS")}
+    prefixes = {"fill": tuple(f"{prefix}:" for prefix in SPATIAL_FILLERS.prefixes()),
+                "flow": tuple(f"{prefix}:" for prefix in FLOW_ESTIMATORS.prefixes())}
     specs = []
     for name, parameter in engine_parameters(engine).items():
         default = None if parameter.default is inspect.Parameter.empty else parameter.default
         found = re.search(rf"^\s*{re.escape(name)}: (.+)$", doc, flags=re.MULTILINE)
         specs.append(OptionSpec(name, type(default) if default is not None else str, default,
                                 found.group(1).strip() if found else "", choices=choices.get(name),
-                                flag=None if name in _ENGINE_FLAGS else f"--option {name}"))
+                                flag=None if name in _ENGINE_FLAGS else f"--option {name}",
+                                prefixes=prefixes.get(name, ())))
     return tuple(specs)
 
 

@@ -12,6 +12,7 @@ frames, not by the video's length.
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import queue
 import threading
@@ -27,6 +28,7 @@ from .composite import composite, dilate_mask, poisson_blend
 from .engines import ENGINES
 from .errors import InvalidOptionError, MaskMismatchError
 from .io import EncodeOptions, VideoSource, check_output, open_masks, open_video, open_writer
+from .io.shots import cuts_for_option, mark_shot_starts
 from .options import PRESETS  # noqa: F401  (re-exported: vinpaint.PRESETS)
 from .options import (DEFAULT_PRESET, REMOVE_OPTIONS, preset_engine_options, spec_named, validate,
                       validate_engine_options)
@@ -48,28 +50,42 @@ class RemoveOptions:
     Attributes:
         engine: a name in :data:`vinpaint.engines.ENGINES`.
         dilate: grow the mask by this many pixels before filling (covers halos and blur).
+        fringe: first grow the mask over up to this many pixels past its edge that still hold the
+            object's colour (:func:`vinpaint.masks.fringe.grow_fringe`; 0 = off).
+        shadows: grow the mask over the object's cast shadow (:func:`vinpaint.masks.shadows.shadow_mask`).
         feather: soften the composite edge over this many pixels, inside the mask.
         blend: ``"none"`` or ``"poisson"`` (gradient-domain blending at the hole boundary).
         window: frames produced per temporal window.
         context: final frames kept before, and frames read ahead after, each window.
         frame_range: ``(first, last)`` inclusive: fill only these frames, the others are copied.
             Both must lie within the clip (checked as soon as its frame count is known).
+        shots: ``"auto"`` (detect shot cuts, :mod:`vinpaint.io.shots`), ``"none"``, or a text file of
+            cut frames.  Each shot is filled on its own: no window, context or flow reaches across a cut.
         allow_full_mask: where a window's frames are masked over every pixel and no frame within
             reach (``context``) shows any, fill them with neutral grey (and log a warning) instead of
             raising :class:`~vinpaint.errors.MaskMismatchError`: there is nothing to copy from.
         engine_options: keyword options of the engine (``flow``, ``fill``...), checked against its
             signature (:func:`vinpaint.options.engine_option_specs`).
+        references: ``{frame index: clean image}`` (a path or an ``(H,W,3)`` uint8 RGB array): a
+            user-painted clean version of that frame.  Its pixels are the frame's fill (inside the
+            grown mask) and the frame's hole is cleared, so the engine propagates them to the other
+            frames within reach (the window and context) like any known pixel, before any synthesis.
+            Each image must have the video's size, and each frame must be in the clip.
     """
 
     engine: str = _default("engine")
     dilate: int = _default("dilate")
+    fringe: int = _default("fringe")
+    shadows: bool = _default("shadows")
     feather: float = _default("feather")
     blend: str = _default("blend")
     window: int = _default("window")
     context: int = _default("context")
     frame_range: tuple[int, int] | None = None
     allow_full_mask: bool = _default("allow_full_mask")
+    shots: str = _default("shots")
     engine_options: dict = field(default_factory=dict)
+    references: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         ENGINES.get(self.engine)  # an unknown engine is the first thing to report
@@ -80,6 +96,45 @@ class RemoveOptions:
             if first < 0 or last < first:
                 raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
         object.__setattr__(self, "engine_options", validate_engine_options(self.engine, self.engine_options))
+        object.__setattr__(self, "references", _checked_references(self.references))
+
+
+def _checked_references(references) -> dict:
+    """``{frame: path or (H,W,3) uint8 array}`` with frames >= 0 and existing files; InvalidOptionError otherwise."""
+    from .errors import InputNotFoundError
+
+    checked = {}
+    for frame, image in dict(references or {}).items():
+        if isinstance(frame, bool) or not isinstance(frame, (int, np.integer)) or frame < 0:
+            raise InvalidOptionError(f"a reference's frame must be an index >= 0, got {frame!r}")
+        if isinstance(image, np.ndarray):
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise InvalidOptionError(f"the reference of frame {frame} must be (H, W, 3) uint8 RGB, "
+                                         f"got {image.shape} {image.dtype}")
+        elif not Path(image).is_file():
+            raise InputNotFoundError(f"reference image of frame {frame} not found: {image}")
+        checked[int(frame)] = image
+    return checked
+
+
+def _reference_image(options: RemoveOptions, index: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The reference of frame ``index``, read if it is a path, checked against the frame's ``shape``."""
+    from .io import read_image
+
+    image = options.references[index]
+    image = image if isinstance(image, np.ndarray) else read_image(image)
+    if image.shape != tuple(shape):
+        raise InvalidOptionError(f"the reference of frame {index} is {image.shape[1]}x{image.shape[0]}, the video is "
+                                 f"{shape[1]}x{shape[0]}; give a clean image of the whole frame at the video's size")
+    return image
+
+
+def check_references(references: dict, frame_count: int) -> None:
+    """Raise :class:`InvalidOptionError` unless every reference's frame is within ``frame_count`` frames."""
+    beyond = sorted(frame for frame in references if frame >= frame_count)
+    if beyond:
+        raise InvalidOptionError(f"reference frame {beyond[0]} is outside the clip, which has "
+                                 f"{count_of(frame_count, 'frame')} (0-{frame_count - 1}); give a frame within it")
 
 
 def options_from_preset(preset: str = DEFAULT_PRESET, *, engine: str | None = None, **overrides) -> RemoveOptions:
@@ -104,6 +159,7 @@ def remove_stream(
     *,
     total: int | None = None,
     progress: Progress | None = None,
+    cuts: Iterable[int] | None = None,
 ) -> Iterator[np.ndarray]:
     """Fill the masked region of a stream of frames, one window at a time.
 
@@ -118,6 +174,8 @@ def remove_stream(
             is read, then whenever more frames are done.  Within a window ``done`` follows the
             engine's own progress (engines that take a ``progress`` keyword), so it rises steadily
             rather than by a whole window at a time; it never decreases and ends at the frame count.
+        cuts: the stream's shot cuts (indices of each new shot's first frame), overriding
+            ``options.shots``.  A window never spans a cut: each shot is filled as a stream of its own.
 
     Raises:
         InvalidOptionError: ``options.frame_range`` lies beyond the stream's frames.
@@ -128,29 +186,49 @@ def remove_stream(
     engine = ENGINES.get(options.engine)
     if total is not None:
         check_frame_range(options.frame_range, total)
+        check_references(options.references, total)
     reporter = _ProgressReporter(progress, total)
     reporter.report(0)
-    pairs = _strict_zip(frames, masks)
+    if cuts is None:
+        cuts = cuts_for_option(options.shots, frame_count=total)
+    shot_starts: set[int] = set()  # filled as frames are read (a detected cut is known a few frames late)
+    pairs = _strict_zip((frame for frame, _ in _shot_starts_aside(mark_shot_starts(frames, cuts), shot_starts)), masks)
     pending: deque[tuple[np.ndarray, np.ndarray]] = deque()  # read, not yet produced
     finished: deque[np.ndarray] = deque(maxlen=options.context)  # produced, kept as context
     produced = 0
     exhausted = False
+    held = None  # the first frame of the next shot, read while the current shot is still pending
     while True:
-        while not exhausted and len(pending) < options.window + options.context:
+        shot_ends = held is not None
+        while not exhausted and not shot_ends and len(pending) < options.window + options.context:
             item = next(pairs, None)
             if item is None:
                 exhausted = True
                 break
             index = produced + len(pending)
+            if index in shot_starts and (pending or finished):
+                held, shot_ends = item, True
+                break
             frame, mask = item
             if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
                 mask = np.zeros(frame.shape[:2], bool)
-            pending.append((frame, dilate_mask(mask, options.dilate)))
+            hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+            if index in options.references and hole.any():
+                # the painted frame is known content: the engine copies from it like from any frame
+                frame = np.where(hole[..., None], _reference_image(options, index, frame.shape), frame)
+                hole = np.zeros_like(hole)
+            pending.append((frame, hole))
         if not pending:
+            if held is not None:  # a new shot: nothing of the last one is context for it
+                log.debug("shot cut at frame %d: the fill starts afresh", produced)
+                finished.clear()
+                pairs, held = itertools.chain([held], pairs), None
+                continue
             if total is None:
                 check_frame_range(options.frame_range, produced)
+                check_references(options.references, produced)
             return
-        count = len(pending) if exhausted else options.window
+        count = len(pending) if exhausted or shot_ends else options.window
         if not finished and all(hole.all() for _, hole in pending):
             outputs = _fill_from_nothing(options, [frame for frame, _ in pending][:count], produced, len(pending), pairs)
         else:
@@ -162,6 +240,30 @@ def remove_stream(
             produced += 1
             reporter.report(produced)
             yield out
+
+
+def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions) -> np.ndarray:
+    """``mask`` grown over the object's fringe (``options.fringe``) and cast shadow (``options.shadows``)."""
+    if not mask.any():
+        return mask
+    # mask post-processes: arrays in, arrays out
+    if options.fringe:
+        from .masks.fringe import grow_fringe
+
+        mask = grow_fringe(frame, mask, reach=options.fringe)
+    if options.shadows:
+        from .masks.shadows import shadow_mask
+
+        mask = mask | shadow_mask(frame, mask)
+    return mask
+
+
+def _shot_starts_aside(marked: Iterator[tuple[np.ndarray, bool]], starts: set[int]) -> Iterator[tuple[np.ndarray, bool]]:
+    """Pass ``(frame, starts_shot)`` pairs through, adding each shot start's index to ``starts`` as it is read."""
+    for index, (frame, starts_shot) in enumerate(marked):
+        if starts_shot:
+            starts.add(index)
+        yield frame, starts_shot
 
 
 def check_frame_range(frame_range: tuple[int, int] | None, frame_count: int) -> None:
@@ -316,6 +418,7 @@ def remove_file(
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
     check_frame_range(options.frame_range, info.frame_count)
+    check_references(options.references, info.frame_count)
     # progress comes from the fill (steady within each window), not from the writer (a window at a time)
     return rewrite_video(source, output_path,
                          lambda images: remove_stream(images, masks, options, total=info.frame_count, progress=progress),
@@ -465,9 +568,16 @@ def remove_range(
         raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
     check_frame_range((first, last), info.frame_count)
     start, stop = max(0, first - context), min(info.frame_count - 1, last + context)
+    check_references(options.references, info.frame_count)
+    # references count from the clip's first frame; the stream below starts at `start`
+    options = replace(options, references={frame - start: image for frame, image in options.references.items()
+                                           if start <= frame <= stop})
     frames = read_frames(input_path, start, stop, fps=fps)
     masks = np.stack(list(islice(open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids),
                                  start, stop + 1)))
-    filled = np.stack(list(remove_stream(frames, masks, options, total=len(frames), progress=progress)))
+    cuts = cuts_for_option(options.shots, frame_count=info.frame_count)
+    if cuts is not None:  # a file's cuts count from the clip's first frame, the stream's from `start`
+        cuts = [cut - start for cut in cuts if start < cut <= stop]
+    filled = np.stack(list(remove_stream(frames, masks, options, total=len(frames), progress=progress, cuts=cuts)))
     inside = slice(first - start, last - start + 1)
     return FilledRange(first, last, frames[inside], masks[inside], filled[inside])

@@ -9,10 +9,17 @@ Readers, writers, flow estimators, spatial fillers, engines and mask sources eac
     def fill_telea(frame, hole, **options): ...
 
 Tests are parametrised over ``registry.names()`` so a new plug-in is tested the day it lands.
+
+Some plug-ins are made from their name rather than registered: ``onnx:model.onnx`` names a model
+file.  A *prefix* maps ``PREFIX:REST`` to ``factory(REST)``; the factory is given as
+``"module:function"`` and imported when a name with that prefix is first asked for, so a low layer's
+registry can offer plug-ins that a higher layer (:mod:`vinpaint.models`) builds.  Each resolved name
+is made once and kept.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
@@ -32,6 +39,31 @@ class Registry(Generic[T]):
         self.kind = kind
         self._items: dict[str, T] = {}
         self._descriptions: dict[str, str] = {}
+        self._prefixes: dict[str, str | Callable[[str], T]] = {}
+        self._resolved: dict[str, T] = {}
+
+    def register_prefix(self, prefix: str, factory: str | Callable[[str], T]) -> None:
+        """Make ``PREFIX:REST`` names resolve to ``factory(REST)`` (a callable or ``"module:function"``)."""
+        self._prefixes[prefix] = factory
+
+    def prefixes(self) -> list[str]:
+        """The prefixes this registry resolves (``["onnx"]``), without the colon."""
+        return list(self._prefixes)
+
+    def is_prefixed(self, name: str) -> bool:
+        """Whether ``name`` is ``PREFIX:REST`` for one of :meth:`prefixes` (not whether REST is valid)."""
+        prefix, sep, rest = str(name).partition(":")
+        return bool(sep and rest) and prefix in self._prefixes
+
+    def _resolve(self, name: str) -> T:
+        if name not in self._resolved:
+            prefix, _, rest = name.partition(":")
+            factory = self._prefixes[prefix]
+            if isinstance(factory, str):
+                module, _, attribute = factory.partition(":")
+                factory = getattr(importlib.import_module(module), attribute)
+            self._resolved[name] = factory(rest)
+        return self._resolved[name]
 
     def register(self, name: str, *, description: str = "") -> Callable[[T], T]:
         """Decorator registering ``obj`` under ``name``; a name can be registered once."""
@@ -47,11 +79,13 @@ class Registry(Generic[T]):
         return decorator
 
     def get(self, name: str) -> T:
-        """The plug-in called ``name``; raises :class:`UnknownPluginError` listing valid names."""
+        """The plug-in called ``name`` (or made from a prefixed name); :class:`UnknownPluginError` listing valid names."""
+        if name not in self._items and isinstance(name, str) and self.is_prefixed(name):
+            return self._resolve(name)
         try:
             return self._items[name]
         except KeyError:
-            valid = ", ".join(self.names()) or "(none registered)"
+            valid = ", ".join(self.names() + [f"{prefix}:..." for prefix in self._prefixes]) or "(none registered)"
             raise UnknownPluginError(f"unknown {self.kind} {name!r}; choose one of: {valid}") from None
 
     def names(self) -> list[str]:
@@ -60,7 +94,9 @@ class Registry(Generic[T]):
 
     def describe(self, name: str) -> str:
         """First line of the plug-in's docstring (or its registered description)."""
-        self.get(name)
+        found = self.get(name)
+        if name not in self._descriptions:  # a prefixed name
+            return ((getattr(found, "__doc__", None) or "").strip().splitlines() or [""])[0]
         return self._descriptions[name]
 
     def __contains__(self, name: object) -> bool:

@@ -58,7 +58,7 @@ def test_every_donor_lends_its_masks_to_another_clip(data_folder):
 
 
 def test_completion_case_is_grey_inside_the_hole_and_the_truth_outside(data_folder):
-    cases = bench.build_cases(data_folder, max_cases=2, removal=False)
+    cases = bench.build_cases(data_folder, max_cases=2, removal=False, paste=False)
     case = next(c for c in cases if c.name == "beta>alpha")
     assert case.kind == "completion" and len(case.frames) == 10  # trimmed to the donor's 10 masks
     assert case.frames.shape == case.truth.shape == (10, 48, 64, 3)
@@ -77,14 +77,14 @@ def test_completion_hole_is_the_donor_mask_resized_and_dilated():
 
 
 def test_removal_cases_are_the_clips_with_their_own_masks(data_folder):
-    cases = bench.build_cases(data_folder, max_cases=2)
+    cases = bench.build_cases(data_folder, max_cases=2, paste=False)
     removal = [c for c in cases if c.kind == "removal"]
     assert [c.clip for c in removal] == ["alpha", "beta"]
     assert all(c.truth is None for c in removal)
 
 
 def test_telea_baseline_equals_the_perframe_engine(data_folder):
-    case = bench.build_cases(data_folder, max_cases=1, removal=False)[0]
+    case = bench.build_cases(data_folder, max_cases=1, removal=False, paste=False)[0]
     expected = vinpaint.remove(case.frames, case.masks, engine="perframe", dilate=0)
     np.testing.assert_array_equal(bench.telea_baseline(case.frames, case.masks), expected)
 
@@ -92,7 +92,7 @@ def test_telea_baseline_equals_the_perframe_engine(data_folder):
 @pytest.fixture(scope="module")
 def bench_run(data_folder, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench-out")
-    cases = bench.build_cases(data_folder, max_cases=2, max_frames=8)
+    cases = bench.build_cases(data_folder, max_cases=2, max_frames=8, paste=False)
     variants = {"propagate": vinpaint.RemoveOptions(engine="propagate"), "ns": bench.parse_variant("perframe:fill=ns")[1]}
     return bench.run_bench(cases, variants, out=out), out
 
@@ -171,3 +171,65 @@ def test_shared_data_cases_lend_every_full_mask_set(shared_data):
     assert {c.mask_clip for c in completion} == {"bmx-trees", "schoolgirls", "tennis"}
     assert all(c.clip != c.mask_clip for c in completion)
     assert all(len(c.frames) <= bench.QUICK_MAX_FRAMES for c in cases)
+
+
+def test_paste_keeps_the_background_where_alpha_is_zero_and_the_object_inside_its_mask():
+    background = np.full((2, 40, 60, 3), 200, np.uint8)
+    objects = np.zeros((2, 20, 30, 3), np.uint8)
+    masks = np.zeros((2, 20, 30), bool)
+    masks[:, 5:10, 5:10] = True  # resized x2: rows/cols 10-19 of the 40x60 frame
+    pasted, mask, affected = bench.paste_object(background, objects, masks, fringe=3)
+    assert mask[0, 10, 10] and mask[0, 19, 19] and not mask[0, 20, 20]
+    assert (pasted[mask] == 0).all()  # alpha 1 inside the binary mask
+    assert 0 < pasted[0, 21, 15, 0] < 200  # the fringe: object colour past the mask
+    assert (pasted[0, 30:] == 200).all() and not affected[0, 30:].any()
+    np.testing.assert_array_equal(affected, (pasted != background).any(-1))
+
+
+def test_a_paste_shadow_darkens_the_background_below_and_right_of_the_object():
+    background = np.full((1, 100, 100, 3), 200, np.uint8)
+    masks = np.zeros((1, 100, 100), bool)
+    masks[0, 30:50, 30:50] = True
+    plain = bench.paste_object(background, np.zeros_like(background), masks)[0]
+    shadowed = bench.paste_object(background, np.zeros_like(background), masks, shadow=True)[0]
+    assert shadowed[0, 54, 54, 0] < plain[0, 54, 54, 0] - 40  # 6 px down and right, under the shadow
+    assert shadowed[0, 20, 20, 0] == plain[0, 20, 20, 0] == 200  # above and left: untouched
+
+
+def test_paste_pairs_use_every_object_and_background_without_repeats():
+    pairs = bench.paste_pairs(["a", "b", "c"], ["x", "y"], max_cases=4)
+    assert pairs == [("a", "x"), ("b", "y"), ("c", "x"), ("a", "y")]
+
+
+def test_paste_cases_put_objects_over_clean_clips_with_the_truth_and_default_growth(data_folder):
+    cases = bench.build_cases(data_folder, completion=False, removal=False)
+    assert [c.name for c in cases] == ["paste alpha>clean 64x48", "paste alpha>clean 64x48 +shadow",
+                                       "paste beta>clean 80x60"]
+    case = cases[2]
+    assert case.kind == "paste" and case.frames.shape == case.truth.shape == (10, 60, 80, 3)  # object's size
+    assert case.dilate == vinpaint.RemoveOptions().dilate
+    np.testing.assert_array_equal(case.frames[~case.affected], case.truth[~case.affected])
+    assert case.masks.any() and (case.affected | ~case.masks).all()
+
+
+def test_paste_runs_score_the_affected_region_against_telea(data_folder):
+    cases = bench.build_cases(data_folder, completion=False, removal=False, max_frames=8)[:1]
+    result = bench.run_bench(cases, {"propagate": vinpaint.RemoveOptions()})
+    telea, mine = (result.get(cases[0].name, e) for e in ("telea", "propagate"))
+    assert telea.extra["psnr_affected"] == pytest.approx(
+        bench.psnr(bench.telea_baseline(cases[0].frames, bench.dilate_mask(cases[0].masks, 4)),
+                   cases[0].truth, cases[0].affected))
+    comparison = result.comparisons()["propagate"]["paste"][cases[0].name]
+    assert comparison["psnr_affected_gain"] == pytest.approx(mine.extra["psnr_affected"] - telea.extra["psnr_affected"])
+    assert comparison["psnr_affected_gain"] > 1.0  # a panning texture: propagation finds the truth
+    assert "| paste alpha>clean 64x48 |" in bench.markdown_table(result)
+
+
+@pytest.mark.slow
+def test_shared_data_paste_cases_cover_both_sizes_and_every_object(shared_data):
+    cases = bench.build_cases(shared_data, completion=False, removal=False, max_frames=4)
+    plain = [c for c in cases if not c.name.endswith("+shadow")]
+    assert len(plain) >= 4 and len(cases) == len(plain) + 1
+    assert {c.size for c in plain} == {"432x240", "854x480"}
+    assert {c.mask_clip for c in plain} == {"bmx-trees", "schoolgirls", "tennis"}
+    assert {c.clip for c in plain} == {"bear", "paragliding"}

@@ -67,7 +67,8 @@ def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
 
 @pytest.mark.parametrize("option", [{"one_sided_prior": 1.5}, {"disagreement_prior": -0.1}, {"temporal_smoothing": 1.0},
                                     {"max_keyframes": -1}, {"refine_passes": -2},
-                                    {"average_passes": True, "refine_passes": 1}])
+                                    {"average_passes": True, "refine_passes": 1}, {"fuse": "median"},
+                                    {"smoothing_tolerance": -1}])
 def test_out_of_range_options_are_refused(small_clip, option):
     with pytest.raises(InvalidOptionError):
         ENGINES.get("propagate")(small_clip.frames, small_clip.masks, **option)
@@ -127,3 +128,20 @@ def test_temporal_smoothing_damps_flicker_without_lagging_behind_a_steady_change
     # a one-sided average would trail the ramp by 0.75 / 0.25 * 5 = 15 levels; past and future cancel
     assert np.abs(smoothed_ramp[middle] - ramp[middle]).max() <= 1
     assert np.ptp(smoothed_flicker[middle], axis=0).max() <= 0.3 * 20
+
+
+def test_smoothing_with_a_tolerance_mixes_agreeing_fills_and_leaves_disagreeing_ones():
+    from vinpaint.engines.propagate import smooth_along_flow
+    from vinpaint.engines.propagation import FlowPairs
+
+    filled = np.zeros((3, 8, 8, 3), np.uint8)
+    filled[:, :, :4] = (100, 104, 108)  # left half: frames 0 and 2 agree with frame 1 to within 8 levels
+    filled[1, :, :4] = 108
+    filled[1, :, 4:] = 200  # right half: frame 1 copied something else (differs by 200)
+    holes = np.ones((3, 8, 8), bool)
+    still = np.zeros((2, 8, 8, 2), np.float32)
+    flows = FlowPairs.from_flows(still, still)
+    out = smooth_along_flow(filled, holes, flows, 0.75, tolerance=16)
+    assert (out[1, :, 4:] == 200).all()  # no ghost of the neighbours in frame 1
+    assert (out[1, :, :4, 0] < 106).all()  # the agreeing half is averaged
+    assert (smooth_along_flow(filled, holes, flows, 0.75)[1, :, 4:] < 120).all()  # without a tolerance: mixed

@@ -48,3 +48,16 @@ def test_a_single_candidate_passes_through_with_no_disagreement():
     np.testing.assert_array_equal(found, [True, True, False])
     np.testing.assert_allclose(colour[:2], [[9, 8, 7], [1, 2, 3]])
     np.testing.assert_array_equal(disagreement, 0)
+
+
+def test_disagreeing_regions_take_one_direction_whole_the_nearer_in_time():
+    from vinpaint.engines.propagation import choose_sources, fuse_candidates
+
+    # one row of 5 hole pixels: pixels 0-1 form one region (past nearer on average), 3-4 another
+    # (future nearer), pixel 2 agrees and keeps the weighted mean
+    past = _candidates([[0] * 3, [0] * 3, [100] * 3, [0] * 3, [0] * 3], [1, 3, 1, 4, 4])
+    future = _candidates([[90] * 3, [90] * 3, [104] * 3, [90] * 3, [90] * 3], [2, 3, 1, 1, 2])
+    colour, _, apart = fuse_candidates(past, future)
+    ys, xs = np.zeros(5, int), np.array([0, 1, 2, 3, 4])
+    choose_sources(colour, apart, past, future, ys, xs, (1, 5), threshold=16)
+    np.testing.assert_allclose(colour[:, 0], [0, 0, 102, 90, 90])

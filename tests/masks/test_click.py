@@ -7,7 +7,15 @@ import pytest
 
 from vinpaint.errors import InvalidOptionError
 from vinpaint.masks import MASK_SOURCES
-from vinpaint.masks.click import Point, click_track, parse_point, segment_from_points
+from vinpaint.masks.click import (
+    Point,
+    click_track,
+    neighbouring_frames,
+    parse_click_box,
+    parse_point,
+    segment_from_points,
+)
+from vinpaint.masks.segment import Segmentation, independent_motion, segment_object
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -69,3 +77,95 @@ def test_click_on_a_frame_beyond_the_clip_is_an_error(small_clip):
 
 def test_registered_as_a_mask_source():
     assert MASK_SOURCES.get("click") is click_track
+
+
+# -- one click or one box -> the whole object (vinpaint.masks.segment) ------------------------------
+
+
+def two_coloured_walker(frames: int = 7, step: int = 3):
+    """A static textured background; a box red on top, blue below, moving right ``step`` px a frame.
+
+    Returns frames ``(T,96,160,3)`` uint8 and the box's masks ``(T,96,160)`` bool.
+    """
+    rng = np.random.default_rng(1)
+    background = rng.integers(60, 200, (96, 160, 3), dtype=np.uint8)
+    background = np.repeat(np.repeat(background[::4, ::4], 4, 0), 4, 1)  # 4x4 blocks: texture for the flow
+    clip = np.repeat(background[None], frames, 0).copy()
+    truth = np.zeros(clip.shape[:3], bool)
+    for t in range(frames):
+        x = 40 + step * t
+        clip[t, 30:50, x : x + 30] = (220, 30, 30)
+        clip[t, 50:75, x : x + 30] = (30, 30, 220)
+        clip[t, 30:75, x + 12 : x + 18] += 15  # a stripe: texture on the object
+        truth[t, 30:75, x : x + 30] = True
+    return clip, truth
+
+
+def test_motion_joins_the_parts_that_move_with_the_click():
+    clip, truth = two_coloured_walker()
+    click = [(55, 40)]  # on the red top
+    image_only = segment_object(clip[3], click)
+    with_motion = segment_object(clip[3], click, neighbours=neighbouring_frames(clip, 3))
+    assert iou(image_only.mask, truth[3]) < 0.6  # colour alone stops at the red part
+    assert iou(with_motion.mask, truth[3]) > 0.85
+    assert with_motion.cue == "motion"
+
+
+def test_independent_motion_is_high_on_the_mover_and_low_elsewhere():
+    clip, truth = two_coloured_walker()
+    motion = independent_motion(clip[3], clip[[0, 6]])
+    assert motion.shape == truth.shape[1:] and motion.dtype == np.float32
+    core = np.zeros_like(truth[3])
+    core[40:65, 45:65] = True
+    assert np.median(motion[core]) > 3 and np.median(motion[~truth[0] & ~truth[6] & ~truth[3]]) < 0.5
+
+
+def test_box_selects_the_object(medium_clip):
+    truth = medium_clip.masks[10]
+    ys, xs = np.nonzero(truth)
+    box = (xs.min() - 4, ys.min() - 4, xs.max() - xs.min() + 9, ys.max() - ys.min() + 9)
+    found = segment_object(medium_clip.frames[10], box=box)
+    assert isinstance(found, Segmentation) and found.mask.dtype == bool
+    assert iou(found.mask, truth) > 0.9
+
+
+def test_result_reports_confidence(medium_clip):
+    truth = medium_clip.masks[10]
+    ys, xs = np.nonzero(truth)
+    found = segment_object(medium_clip.frames[10], [(xs.mean(), ys.mean())], neighbours=neighbouring_frames(medium_clip.frames, 10))
+    assert found.cue == "motion" and 0 < found.confidence <= 1
+    assert found.needs_more_clicks == (found.confidence < 0.6)
+
+
+def test_a_segment_no_larger_than_the_click_asks_for_more():
+    frame = np.full((60, 80, 3), 100, np.uint8)
+    frame[28:33, 38:43] = (250, 250, 250)  # a 5x5 speck under the click, nothing else to grow over
+    found = segment_object(frame, [(40, 30)], radius=4)
+    assert found.needs_more_clicks and found.confidence == 0
+
+
+def test_segmentation_is_deterministic(medium_clip):
+    truth = medium_clip.masks[10]
+    ys, xs = np.nonzero(truth)
+    runs = [segment_object(medium_clip.frames[10], [(xs.mean(), ys.mean())]).mask for _ in range(2)]
+    assert np.array_equal(*runs)
+
+
+@pytest.mark.parametrize("box", [(10, 10, 1, 20), (500, 500, 20, 20)])
+def test_bad_box_is_an_error(small_clip, box):
+    with pytest.raises(InvalidOptionError, match="box"):
+        segment_object(small_clip.frames[0], box=box)
+
+
+def test_parse_click_box():
+    assert parse_click_box("12:180,60,100,130") == (12, 180, 60, 100, 130)
+    assert parse_click_box("1,2,3,4", frame=5) == (5, 1, 2, 3, 4)
+    with pytest.raises(InvalidOptionError, match="x,y,w,h"):
+        parse_click_box("1,2,3")
+
+
+def test_box_then_track_follows_the_square(medium_clip):
+    ys, xs = np.nonzero(medium_clip.masks[0])
+    box = (0, xs.min() - 3, ys.min() - 3, xs.max() - xs.min() + 7, ys.max() - ys.min() + 7)
+    tracked = click_track(medium_clip.frames, [], box=box)
+    assert np.mean([iou(a, b) for a, b in zip(tracked, medium_clip.masks)]) > 0.85

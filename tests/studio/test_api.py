@@ -390,3 +390,12 @@ def test_run_on_an_image_gives_a_png(client, studio_clip):
     result = client.get(f"/api/jobs/{job['id']}/video")
     assert result.headers["content-type"] == "image/png"
     assert np.asarray(Image.open(io.BytesIO(result.content))).shape == (48, 64, 3)
+
+
+def test_page_cannot_name_a_model_file(client, studio_clip):
+    """An ``onnx:PATH`` engine option would make the server open a file the page chose: refused."""
+    clip = clip_with_masks(client, studio_clip)
+    response = client.post(f"/api/clips/{clip['id']}/preview",
+                            json={"options": {"engine_options": {"fill": "onnx:/etc/hostname"}}})
+    assert response.status_code == 422
+    assert "command line" in response.json()["detail"]

@@ -10,8 +10,15 @@ painted grey.  The untouched target frames are the truth.  Every clip whose mask
 lends them at least once.  Object-removal cases are the clips with their own masks; no truth exists,
 so they get the no-truth metrics of :mod:`vinpaint.evaluate.metrics`.
 
+Paste-and-remove cases (:func:`make_paste_case`): a real object, cut from a clip with masks with a
+soft (Gaussian) edge and optionally a drop shadow, is pasted over a clip without masks; the mask is
+the object's binary mask, grown as ``vinpaint remove`` grows it, and the clean clip is the truth.
+Ghosts, smoke and blur all cost PSNR over the *affected region* (every pixel the paste changed,
+``psnr_affected``), which is what object removal is judged on.
+
 Every *variant* (a name and a :class:`~vinpaint.pipeline.RemoveOptions`) runs through the public API
-(:func:`vinpaint.remove`) with ``dilate=0`` (the case's hole is already dilated), next to the baseline
+(:func:`vinpaint.remove`) with ``dilate=0`` (the case's hole is already dilated; paste cases use the
+default growth), next to the baseline
 ``telea``: per-frame ``cv2.inpaint`` (Telea, radius 5) on the same hole.  Each run is timed (frames/s
 of the in-memory fill; end-to-end speed on encoded files is :mod:`benchmarks.completion`'s job) and
 its peak memory recorded (resident set size sampled during the run, minus the size before it).
@@ -35,11 +42,12 @@ from ..composite import dilate_mask
 from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError, VinpaintError
 from ..io import open_masks, open_video, write_png
 from ..io.masks import write_mask_folder
-from ..evaluate.metrics import EvalReport, evaluate, temporal_reference
+from ..evaluate.metrics import EvalReport, evaluate, psnr, temporal_reference
 from ..evaluate.report import json_safe
 from ..options import parse_value
 from ..pipeline import RemoveOptions, remove
 from ..fill import fill_telea
+from ..arrays import to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,9 @@ MAX_CASES = 5
 QUICK_CASES = 5
 #: Object-removal cases in ``quick`` mode (all of them in a full run).
 QUICK_REMOVAL_CASES = 1
+#: Paste-and-remove cases in a full run and in ``quick`` mode (plus one shadow variant).
+MAX_PASTE_CASES = 4
+QUICK_PASTE_CASES = 2
 HOLE_DILATE = 4
 
 Progress = Callable[[str], None]
@@ -82,12 +93,17 @@ class Case:
     """
 
     name: str
-    kind: str  # "completion" or "removal"
+    kind: str  # "completion", "paste" or "removal"
     frames: np.ndarray
     masks: np.ndarray
     truth: np.ndarray | None
     clip: str
     mask_clip: str
+    #: paste cases: every pixel the paste changed ``(T,H,W)`` bool (the region their PSNR is scored on)
+    affected: np.ndarray | None = None
+    #: mask growth the engines run with: 0 where the hole is already dilated, ``vinpaint remove``'s
+    #: default for paste cases (their mask is the object's binary mask, as a user gives it)
+    dilate: int = 0
 
     @property
     def size(self) -> str:
@@ -106,6 +122,8 @@ class Run:
     peak_mb: float
     frames: int
     samples: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    #: paste cases: ``psnr_affected`` (dB over every pixel the paste changed)
+    extra: dict = field(default_factory=dict)
 
     @property
     def fps(self) -> float:
@@ -113,7 +131,8 @@ class Run:
 
     def to_dict(self) -> dict:
         return {"case": self.case, "kind": self.kind, "engine": self.engine, "seconds": self.seconds,
-                "fps": self.fps, "peak_mb": self.peak_mb, "frames": self.frames, "metrics": self.report.to_dict()}
+                "fps": self.fps, "peak_mb": self.peak_mb, "frames": self.frames, "metrics": self.report.to_dict(),
+                **self.extra}
 
 
 @dataclass
@@ -222,6 +241,96 @@ def make_completion_case(
     return Case(name, "completion", painted, masks, truth, target, donor)
 
 
+def paste_object(
+    background: np.ndarray, object_frames: np.ndarray, object_masks: np.ndarray, *, fringe: float = 3.0,
+    shadow: bool = False, shadow_strength: float = 0.45,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Composite a moving object over a clean clip with a soft edge and, optionally, a soft shadow.
+
+    The object (its clip's pixels under its mask) is resized with its mask to the background's size and
+    laid over it with alpha 1 inside the binary mask and a Gaussian fringe outside it (a Gaussian blur of
+    the mask, sigma ``fringe / 2``, so it fades out over about ``fringe`` pixels, as anti-aliased edges,
+    hair and motion blur do).  The fringe carries the object clip's own edge pixels, so object colour
+    lies past the binary mask as it does in real footage.  ``shadow`` darkens the background under the
+    mask shifted down and right by 6 % of the height, blurred (sigma 2 % of the height), by up to
+    ``shadow_strength``.
+
+    Shape: background ``(T,H,W,3)`` uint8; object_frames ``(T',h,w,3)`` uint8 and object_masks
+    ``(T',h,w)`` bool, trimmed with the background to ``min(T, T')``.
+    Returns: the pasted clip ``(T,H,W,3)`` uint8, the object's binary mask ``(T,H,W)`` bool (the
+    user's mask) and the affected region ``(T,H,W)`` bool (every pixel the paste changed).
+    """
+    count = min(len(background), len(object_frames), len(object_masks))
+    truth = background[:count]
+    h, w = truth.shape[1:3]
+    sigma = max(fringe, 0.5) / 2
+    shift = round(0.06 * h)
+    pasted = np.empty_like(truth)
+    masks = np.empty((count, h, w), bool)
+    for t in range(count):
+        image = cv2.resize(object_frames[t], (w, h), interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(object_masks[t].astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        masks[t] = mask
+        alpha = np.maximum(cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma), mask)
+        base = truth[t].astype(np.float32)
+        if shadow:
+            moved = np.zeros_like(mask, np.float32)
+            moved[shift:, shift:] = mask[:-shift, :-shift] if shift else mask
+            soft = cv2.GaussianBlur(moved, (0, 0), max(0.02 * h, 1.0))
+            base *= 1 - shadow_strength * soft[..., None]
+        pasted[t] = to_uint8(alpha[..., None] * image + (1 - alpha[..., None]) * base)
+    affected = (pasted != truth).any(-1)
+    return pasted, masks, affected
+
+
+def paste_pairs(donors: list[str], backgrounds: list[str], *, max_cases: int = MAX_PASTE_CASES) -> list[tuple[str, str]]:
+    """``(object clip, background clip)`` pairs taken in turn so every donor and background appears."""
+    pairs = []
+    for index in range(len(donors) * len(backgrounds)):
+        if len(pairs) >= max_cases:
+            break
+        pairs.append((donors[index % len(donors)], backgrounds[(index % len(donors) + index // len(donors)) % len(backgrounds)]))
+    return pairs
+
+
+def make_paste_case(
+    name: str, background: np.ndarray, object_frames: np.ndarray, object_masks: np.ndarray, *,
+    size: tuple[int, int] | None = None, fringe: float = 3.0, shadow: bool = False, target: str = "", donor: str = "",
+) -> Case:
+    """A paste-and-remove case: :func:`paste_object` over ``background`` (resized to ``size = (W, H)``).
+
+    The truth is the clean background; the mask is the object's binary mask; the engines run with
+    ``vinpaint remove``'s default mask growth (:attr:`Case.dilate`).
+    """
+    if size is not None and (background.shape[2], background.shape[1]) != tuple(size):
+        background = np.stack([cv2.resize(f, tuple(size), interpolation=cv2.INTER_AREA) for f in background])
+    pasted, masks, affected = paste_object(background, object_frames, object_masks, fringe=fringe, shadow=shadow)
+    truth = np.ascontiguousarray(background[:len(pasted)])
+    return Case(name, "paste", pasted, masks, truth, target, donor, affected=affected, dilate=RemoveOptions().dilate)
+
+
+def build_paste_cases(loaded: dict, donors: list[str], backgrounds: list[str], *, max_cases: int = MAX_PASTE_CASES,
+                      shadow_cases: int = 1, fringe: float = 3.0) -> list[Case]:
+    """Paste-and-remove cases: each donor's object over the ``backgrounds`` (clips without masks: clean footage).
+
+    Sizes alternate between the background's own and the object clip's (432x240 and 854x480 on
+    ``../shared/data``); the first ``shadow_cases`` cases are repeated with a drop shadow (``+shadow``).
+    """
+    cases = []
+    for index, (donor, target) in enumerate(paste_pairs(donors, backgrounds, max_cases=max_cases)):
+        object_frames, object_masks = loaded[donor]
+        background = loaded[target][0]
+        source = object_frames if index % 2 else background
+        size = (source.shape[2], source.shape[1])
+        name = f"{donor}>{target} {size[0]}x{size[1]}"
+        cases.append(make_paste_case(f"paste {name}", background, object_frames, object_masks, size=size,
+                                     fringe=fringe, target=target, donor=donor))
+        if index < shadow_cases:
+            cases.append(make_paste_case(f"paste {name} +shadow", background, object_frames, object_masks, size=size,
+                                         fringe=fringe, shadow=True, target=target, donor=donor))
+    return cases
+
+
 def build_cases(
     data: str | Path,
     *,
@@ -230,6 +339,8 @@ def build_cases(
     max_cases: int | None = None,
     removal: bool = True,
     hole_dilate: int = HOLE_DILATE,
+    paste: bool = True,
+    completion: bool = True,
 ) -> list[Case]:
     """Completion and object-removal cases from a data folder (see the module docstring).
 
@@ -240,6 +351,9 @@ def build_cases(
         max_frames: frames per case (default :data:`MAX_FRAMES`, or the quick value).
         max_cases: completion cases (default :data:`MAX_CASES`, or the quick value).
         removal: also build object-removal cases (the clips with their own masks).
+        paste: also build paste-and-remove cases (:func:`build_paste_cases`; :data:`MAX_PASTE_CASES`,
+            :data:`QUICK_PASTE_CASES` in ``quick`` mode, the first one also with a shadow).
+        completion: build the completion cases.
     """
     max_frames = max_frames or (QUICK_MAX_FRAMES if quick else MAX_FRAMES)
     max_cases = max_cases or (QUICK_CASES if quick else MAX_CASES)
@@ -249,11 +363,17 @@ def build_cases(
     pairs = completion_pairs(clips, donors, max_cases=max_cases)
     if quick:
         pairs = pairs[:max_cases]
+    if not completion:
+        pairs = []
     cases = []
     for donor, target in pairs:
         case = make_completion_case(f"{donor}>{target}", loaded[target][0], loaded[donor][1],
                                     hole_dilate=hole_dilate, target=target, donor=donor)
         cases.append(case)
+    if paste:
+        backgrounds = [c.name for c in clips if c.masks is None]
+        cases += build_paste_cases(loaded, donors, backgrounds,
+                                   max_cases=QUICK_PASTE_CASES if quick else MAX_PASTE_CASES)
     if removal:
         for index, name in enumerate(donors):
             if quick and index >= QUICK_REMOVAL_CASES:
@@ -352,19 +472,24 @@ def run_case(case: Case, variants: dict[str, RemoveOptions], *, baseline: bool =
     reference = temporal_reference(case.truth, flow=flow) if case.truth is not None else None
     samples = sample_indices(len(case.frames))
     jobs: list[tuple[str, Callable[[], np.ndarray]]] = []
+    # the hole every engine fills: the mask grown as ``vinpaint remove`` grows it (paste cases)
+    holes = dilate_mask(case.masks, case.dilate) if case.dilate else case.masks
     if baseline:
-        jobs.append((BASELINE, lambda: telea_baseline(case.frames, case.masks)))
+        jobs.append((BASELINE, lambda: telea_baseline(case.frames, holes)))
     for name, options in variants.items():
-        options = dataclasses.replace(options, dilate=0)
+        options = dataclasses.replace(options, dilate=case.dilate)
         jobs.append((name, lambda options=options: remove(case.frames, case.masks, options)))
     runs = []
     for name, job in jobs:
         if progress:
             progress(f"{case.name}: {name}")
         result, seconds, peak = _measure(job)
-        report = evaluate(result, case.masks, truth=case.truth, original=case.frames, flow=flow, reference=reference)
+        report = evaluate(result, holes, truth=case.truth, original=case.frames, flow=flow, reference=reference)
+        extra = {}
+        if case.affected is not None:
+            extra["psnr_affected"] = psnr(result, case.truth, case.affected)
         runs.append(Run(case.name, case.kind, name, report, seconds, peak, len(result),
-                        {i: result[i].copy() for i in samples}))
+                        {i: result[i].copy() for i in samples}, extra))
         log.info("%s / %s: %.1f s, %s", case.name, name, seconds, report.summary())
     return runs
 
@@ -416,7 +541,7 @@ def _describe(options: RemoveOptions) -> dict:
 def compare(result: BenchResult, engine: str) -> dict:
     """``engine`` against the baseline: PSNR gain and warping-error ratio per completion case, and
     sharpness and flicker per removal case, with the issue targets checked."""
-    completion, removal = {}, {}
+    completion, removal, paste = {}, {}, {}
     for case in result.cases:
         mine, base = result.get(case["name"], engine), result.get(case["name"], BASELINE)
         if mine is None or base is None:
@@ -425,6 +550,13 @@ def compare(result: BenchResult, engine: str) -> dict:
         if case["kind"] == "completion":
             completion[case["name"]] = {
                 "psnr_gain": _sub(a.psnr, b.psnr),
+                "ewarp_hole_ratio": _div(a.ewarp_hole, b.ewarp_hole),
+            }
+        elif case["kind"] == "paste":
+            paste[case["name"]] = {
+                "psnr_affected": mine.extra.get("psnr_affected"),
+                "psnr_affected_gain": _sub(mine.extra.get("psnr_affected"), base.extra.get("psnr_affected")),
+                "psnr_gain": _sub(a.psnr, b.psnr), "sharpness": a.sharpness,
                 "ewarp_hole_ratio": _div(a.ewarp_hole, b.ewarp_hole),
             }
         else:
@@ -441,6 +573,13 @@ def compare(result: BenchResult, engine: str) -> dict:
         "ewarp_hole_ratio_mean": _avg(ratios), "ewarp_hole_ratio_max": max(ratios) if ratios else None,
         "removal_sharpness_min": min(sharp) if sharp else None,
     }
+    plain = {k: c for k, c in paste.items() if not k.endswith("+shadow")}
+    paste_gains = [c["psnr_affected_gain"] for c in plain.values() if c["psnr_affected_gain"] is not None]
+    paste_sharp = [c["sharpness"] for c in plain.values() if c["sharpness"] is not None]
+    summary.update({
+        "paste_affected_gain_mean": _avg(paste_gains), "paste_affected_gain_min": min(paste_gains) if paste_gains else None,
+        "paste_sharpness_min": min(paste_sharp) if paste_sharp else None,
+    })
     checks = {}
     if gains and ratios:
         checks["issue2: PSNR gain >= 2 dB on average"] = summary["psnr_gain_mean"] >= 2
@@ -452,7 +591,11 @@ def compare(result: BenchResult, engine: str) -> dict:
         checks["issue4: removal sharpness >= 0.6 on every case"] = bool(sharp) and min(sharp) >= 0.6
         checks["issue4: removal flicker_hole <= Telea on every case"] = all(
             c["flicker_not_worse"] for c in removal.values())
-    return {"completion": completion, "removal": removal, "summary": summary, "checks": checks}
+    if paste_gains:
+        checks["issue12: paste affected-region PSNR >= 5 dB above Telea on average"] = summary["paste_affected_gain_mean"] >= 5
+        checks["issue12: paste affected-region PSNR >= 2 dB above Telea on every case"] = summary["paste_affected_gain_min"] >= 2
+        checks["issue12: paste hole sharpness >= 0.7 on every case"] = bool(paste_sharp) and min(paste_sharp) >= 0.7
+    return {"completion": completion, "removal": removal, "paste": paste, "summary": summary, "checks": checks}
 
 
 def _sub(a, b):
@@ -504,6 +647,29 @@ def markdown_table(result: BenchResult) -> str:
                     f"{_fmt(r.ewarp, '.3f', 1e3)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {ratio} | "
                     f"{_fmt(run.fps, '.1f')} | {_fmt(run.peak_mb, '.0f')} |")
         lines.append("")
+    paste = [c for c in result.cases if c["kind"] == "paste"]
+    if paste:
+        lines += [
+            "### Paste and remove (truth known; mask = the object's binary mask, grown as `vinpaint remove` does)", "",
+            "| case | size x frames | engine | PSNR affected | PSNR | PSNR hole | sharpness | ewarp hole x1e3 "
+            "| vs Telea: dPSNR affected | fps |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for case in paste:
+            base = result.get(case["name"], BASELINE)
+            for engine in result.engines():
+                run = result.get(case["name"], engine)
+                if run is None:
+                    continue
+                r = run.report
+                gain = "-"
+                if base is not None and engine != BASELINE:
+                    gain = _fmt(_sub(run.extra.get("psnr_affected"), base.extra.get("psnr_affected")), "+.2f")
+                lines.append(
+                    f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | "
+                    f"{_fmt(run.extra.get('psnr_affected'))} | {_fmt(r.psnr)} | {_fmt(r.psnr_hole)} | "
+                    f"{_fmt(r.sharpness)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {_fmt(run.fps, '.1f')} |")
+        lines.append("")
     if removal:
         lines += [
             "### Object removal (no truth)", "",
@@ -529,7 +695,10 @@ def markdown_table(result: BenchResult) -> str:
                   f"{_fmt(s['psnr_gain_min'], '+.2f')} dB",
                   f"- ewarp_hole ratio: mean {_fmt(s['ewarp_hole_ratio_mean'])}, worst case "
                   f"{_fmt(s['ewarp_hole_ratio_max'])}",
-                  f"- removal sharpness, lowest: {_fmt(s['removal_sharpness_min'])}"]
+                  f"- removal sharpness, lowest: {_fmt(s['removal_sharpness_min'])}",
+                  f"- paste affected-region PSNR gain: mean {_fmt(s['paste_affected_gain_mean'], '+.2f')} dB, worst "
+                  f"case {_fmt(s['paste_affected_gain_min'], '+.2f')} dB; hole sharpness, lowest: "
+                  f"{_fmt(s['paste_sharpness_min'])}"]
         for name, ok in comparison["checks"].items():
             lines.append(f"- [{'x' if ok else ' '}] {name}")
         lines.append("")

@@ -71,3 +71,5 @@ from . import mask  # noqa: E402,F401
 from . import serve  # noqa: E402,F401
 from . import detect  # noqa: E402,F401
 from . import jobs  # noqa: E402,F401
+from . import batch  # noqa: E402,F401
+from . import replace  # noqa: E402,F401

@@ -77,20 +77,29 @@ def watermark(input_path, output_path, crf, lossless, fps, overwrite, quiet, eng
               help="Face detector score a track needs at least once.")
 @click.option("--hold", default=3, show_default=True, type=click.IntRange(0, 1000),
               help="Frames a face stays hidden before its first and after its last detection.")
+@click.option("--detector", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="MODEL.onnx",
+              help="Also hide the objects a YOLO-style ONNX detector finds (needs vinpaint[onnx]).")
+@click.option("--classes", default=None, metavar="NAMES",
+              help="Detector classes to hide, comma-separated names or numbers (default: every class).")
+@click.option("--score", default=0.25, show_default=True, type=click.FloatRange(0, 1),
+              help="Least detector score of a hidden object.")
 @click.option("--save-masks", type=click.Path(path_type=Path), default=None, help="Also write the masks to this folder.")
 def anonymize(input_path, output_path, crf, lossless, fps, overwrite, quiet, faces, plates, find_text, method, strength,
-              margin, confidence, hold, save_masks):
+              margin, confidence, hold, detector, classes, score, save_masks):
     """Hide faces, licence plates and text in every frame (blur, pixelate or inpaint).
 
     Example: vinpaint anonymize street.mp4 -o private.mp4 --faces --plates --method pixelate
+
+    Any class, with your own detector: vinpaint anonymize street.mp4 -o private.mp4 --detector yolov8n.onnx --classes person,car
     """
     from ..recipes import anonymize as run
 
-    if not (faces or plates or find_text):
+    if not (faces or plates or find_text or detector):
         faces = True
     with progress_bar("anonymizing", quiet=quiet) as progress:
         result = run(input_path, output_path, faces=faces, plates=plates, text=find_text, method=method, strength=strength,
-                     margin=margin, confidence=confidence, hold=hold, save_masks=save_masks,
+                     margin=margin, confidence=confidence, hold=hold, detector=detector,
+                     classes=classes.split(",") if classes else None, score=score, save_masks=save_masks,
                      encode=EncodeOptions(crf=crf, lossless=lossless), fps=fps, overwrite=overwrite, progress=progress)
     _report(result)
 

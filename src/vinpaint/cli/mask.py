@@ -57,6 +57,20 @@ def write_masks(masks: np.ndarray, *, output: Path, dilate: int = 0, smooth: int
     return folder
 
 
+def model_options(function):
+    """``--card`` (a model card: JSON file or inline JSON) and ``--provider`` (ONNX Runtime execution provider)."""
+    function = click.option("--provider", default=None, metavar="NAME",
+                            show_default="$VINPAINT_ONNX_PROVIDERS or CPUExecutionProvider",
+                            help="ONNX Runtime execution provider, e.g. CUDAExecutionProvider.")(function)
+    return click.option("--card", default=None, metavar="JSON",
+                        help="Model card (a JSON file or inline JSON) overriding the one beside the model; "
+                             "see docs/models.md.")(function)
+
+
+def _providers(provider: str | None) -> list[str] | None:
+    return [provider, "CPUExecutionProvider"] if provider and provider != "CPUExecutionProvider" else None
+
+
 def read_clip(input_path: Path, *, fps: float | None = None) -> tuple[np.ndarray, object]:
     """Decode the whole clip ``(T,H,W,3)`` uint8 and return it with its ``VideoInfo`` (short clips only)."""
     from ..io import open_video
@@ -161,36 +175,101 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
 
 @mask.command("click")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--point", "points", multiple=True, required=True, metavar="FRAME:x,y[,neg]",
+@click.option("--point", "points", multiple=True, metavar="FRAME:x,y[,neg]",
               help="A click on the object (or, with ,neg, on the background) (repeatable).")
+@click.option("--box", "box_text", default=None, metavar="[FRAME:]X,Y,W,H",
+              help="A box around the object (on the points' frame, or frame 0), alone or with points.")
 @click.option("--radius", type=click.FloatRange(min=1), default=None,
               help="How far (px) the object may reach from a positive point (default: a quarter of the frame).")
 @click.option("--no-track", is_flag=True, help="Only the clicked frames' segments, no tracking.")
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="A SAM-style image encoder (.onnx) to segment with instead of GrabCut (needs vinpaint[onnx]).")
+@click.option("--decoder", "decoder_path", type=click.Path(path_type=Path), default=None,
+              show_default="the encoder's name with 'decoder' for 'encoder'", help="Its prompt decoder (.onnx).")
+@model_options
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @mask_output_options
 @debug_option
-def click_command(input_path, points, radius, no_track, fps, quiet, **output):
+def click_command(input_path, points, box_text, radius, no_track, model_path, decoder_path, card, provider, fps, quiet, **output):
     """Segment the clicked object on one frame, then track it through the clip.
 
     Example: vinpaint mask click clip.mp4 --point 12:200,140 --point 12:210,180 --point 12:90,40,neg -o masks/
     """
     from ..masks import MASK_SOURCES
-    from ..masks.click import parse_point, segment_from_points
+    from ..masks.click import neighbouring_frames, parse_click_box, parse_point, segment_from_points
 
     parsed = [parse_point(text) for text in points]
+    box = parse_click_box(box_text, frame=parsed[0].frame if parsed else 0) if box_text else None
+    if not parsed and box is None:
+        from ..errors import InvalidOptionError
+
+        raise InvalidOptionError("give --point FRAME:x,y (repeatable) or --box [FRAME:]X,Y,W,H")
+    if model_path is not None:
+        from ..models import OnnxSegmenter
+
+        segmenter = OnnxSegmenter(model_path, decoder_path, encoder_card=card, providers=_providers(provider))
+        segment_from_points = lambda frame, group, radius=None: segmenter(frame, group)  # noqa: E731
     frames, _ = read_clip(input_path, fps=fps)
-    if no_track:
+    if model_path is not None and not no_track:
+        from ..models.segment import segment_track
+
+        with progress_bar("tracking", quiet=quiet) as progress:
+            masks = segment_track(frames, parsed, segmenter, progress=progress)
+    elif no_track:
         from ..errors import InvalidOptionError
 
         masks = np.zeros(frames.shape[:3], bool)
-        for frame in sorted({p.frame for p in parsed}):
+        for frame in sorted({p.frame for p in parsed} | ({box[0]} if box else set())):
             if frame >= len(frames):
                 raise InvalidOptionError(f"point on frame {frame} is beyond the clip's {len(frames)} frames (0-{len(frames) - 1})")
-            masks[frame] = segment_from_points(frames[frame], [p for p in parsed if p.frame == frame], radius=radius)
+            group = [p for p in parsed if p.frame == frame]
+            if model_path is not None:
+                masks[frame] = segment_from_points(frames[frame], group, radius=radius)
+            else:
+                masks[frame] = segment_from_points(frames[frame], group, radius=radius, neighbours=neighbouring_frames(frames, frame),
+                                                   box=box[1:] if box and box[0] == frame else None)
     else:
         with progress_bar("tracking", quiet=quiet) as progress:
-            masks = MASK_SOURCES.get("click")(frames, points=parsed, radius=radius, progress=progress)
+            masks = MASK_SOURCES.get("click")(frames, points=parsed, box=box, radius=radius, progress=progress)
+    write_masks(masks, **output)
+
+
+@mask.command("detect")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--model", "model_path", required=True, type=click.Path(path_type=Path),
+              help="A YOLO-style detector (.onnx: images -> (1, 4+classes, N)); needs vinpaint[onnx].")
+@click.option("--classes", required=True, metavar="NAME,...",
+              help="Classes to mask, by name (from the model's metadata or card) or number: person,car.")
+@click.option("--score", default=0.25, show_default=True, type=click.FloatRange(0, 1), help="Least detection score kept.")
+@click.option("--iou", default=0.45, show_default=True, type=click.FloatRange(0, 1),
+              help="Overlap above which the weaker of two boxes of one class is dropped (non-maximum suppression).")
+@click.option("--every", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Run the detector on every N-th frame; the masks are tracked in between (1: every frame, no tracking).")
+@click.option("--refine", default="grabcut", show_default=True, type=click.Choice(["grabcut", "box"]),
+              help="grabcut: the object's outline inside each box; box: the box itself.")
+@click.option("--no-track", is_flag=True, help="Only the frames the detector ran on, no tracking.")
+@model_options
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@mask_output_options
+@debug_option
+def detect_command(input_path, model_path, classes, score, iou, every, refine, no_track, card, provider, fps, quiet,
+                   **output):
+    """Mask every object of the given classes a detector model finds, tracked through the clip.
+
+    Example: vinpaint mask detect street.mp4 --model yolov8n.onnx --classes person,car -o masks/
+    """
+    from ..models import OnnxDetector
+    from ..models.detect import detect_track
+
+    detector = OnnxDetector(model_path, card=card, providers=_providers(provider))
+    names = [name.strip() for name in classes.split(",") if name.strip()]
+    detector.class_ids(names)  # an unknown class name is reported before the clip is read
+    frames, _ = read_clip(input_path, fps=fps)
+    with progress_bar("detecting", quiet=quiet) as progress:
+        masks = detect_track(frames, detector, classes=names, score=score, iou=iou, every=every, refine=refine,
+                             track=not no_track, progress=progress)
     write_masks(masks, **output)
 
 
@@ -202,11 +281,13 @@ def click_command(input_path, points, radius, no_track, fps, quiet, **output):
               help="Preview video (.mp4 ...) or a folder for PNG frames.")
 @click.option("--mask-ids", type=IdList(), default=None, help="Show only these object ids of palette masks.")
 @click.option("--opacity", default=0.45, show_default=True, type=click.FloatRange(0, 1), help="Tint strength.")
+@click.option("--fringe", default=0, show_default=True, type=click.IntRange(0, 50), metavar="PX",
+              help="Also tint (in cyan) the pixels `remove --fringe PX` would add where the object's colour bleeds past the mask.")
 @click.option("--crf", default=23, show_default=True, type=click.IntRange(0, 51), help="H.264 quality.")
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @debug_option
-def preview_command(input_path, mask_path, output_path, mask_ids, opacity, crf, fps, overwrite):
+def preview_command(input_path, mask_path, output_path, mask_ids, opacity, fringe, crf, fps, overwrite):
     """Write INPUT with the mask tinted and outlined over it, to check a mask before a fill.
 
     Example: vinpaint mask preview clip.mp4 --mask masks/ -o preview.mp4
@@ -220,5 +301,5 @@ def preview_command(input_path, mask_path, output_path, mask_ids, opacity, crf, 
     check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
     with open_writer(output_path, info, options=EncodeOptions(crf=crf), audio_source=input_path) as sink:
         for frame, mask in zip(source, masks):
-            sink.write(overlay_masks(frame.image[None], mask[None], opacity=opacity)[0], frame.pts)
+            sink.write(overlay_masks(frame.image[None], mask[None], opacity=opacity, fringe=fringe)[0], frame.pts)
     click.echo(str(output_path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import InvalidOptionError
@@ -68,9 +70,38 @@ def parse_engine_options(pairs: tuple[str, ...], engine: str | None = None) -> d
     return options
 
 
+class PrefixedChoice(click.Choice):
+    """A choice, or any value starting with one of ``prefixes`` (``onnx:model.onnx``)."""
+
+    def __init__(self, choices, prefixes: tuple[str, ...]) -> None:
+        super().__init__(choices)
+        self.prefixes = tuple(prefixes)
+
+    def get_metavar(self, param, *args, **kwargs) -> str:
+        return "[" + "|".join([*self.choices, *(f"{prefix}PATH" for prefix in self.prefixes)]) + "]"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and any(value.startswith(p) and len(value) > len(p) for p in self.prefixes):
+            return value
+        return super().convert(value, param, ctx)
+
+
+def parse_references(texts) -> dict[int, Path]:
+    """``("12:clean.png", ...)`` -> ``{12: Path("clean.png")}`` (``--reference FRAME:IMAGE``)."""
+    references = {}
+    for text in texts:
+        frame, sep, path = str(text).partition(":")
+        if not sep or not frame.strip().isdigit() or not path:
+            raise InvalidOptionError(f"--reference {text!r} is not FRAME:IMAGE, e.g. --reference 12:clean-frame-12.png")
+        references[int(frame)] = Path(path)
+    return references
+
+
 def click_type(spec: OptionSpec) -> click.ParamType:
     """The click type of a table entry: a Choice, an IntRange/FloatRange, or the plain type."""
     names = spec.choice_names()
+    if names is not None and spec.prefixes:
+        return PrefixedChoice(names, spec.prefixes)
     if names is not None:
         return click.Choice(names)
     if spec.type is int:

@@ -13,7 +13,7 @@ from ..options import (DEFAULT_PRESET, ENCODE_OPTIONS, PRESETS, REMOVE_OPTIONS, 
                        spec_named)
 from ..pipeline import options_from_preset, remove_file
 from . import debug_option, main
-from .options import FrameRange, IdList, click_options, explicit, parse_engine_options
+from .options import FrameRange, IdList, click_options, explicit, parse_engine_options, parse_references
 from .progress import progress_bar
 
 #: Engine options with a flag of their own: every built-in engine takes them.
@@ -56,14 +56,23 @@ _ENGINE_FLAG_SPECS = tuple(spec for spec in engine_option_specs(spec_named("engi
 @click_options(ENCODE_OPTIONS)
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, show_default=str(DEFAULT_FOLDER_FPS),
               help="Frame rate of a frame-folder input.")
+@click.option("--reference", "references", multiple=True, metavar="FRAME:IMAGE",
+              help="A clean version of frame FRAME you painted (any image editor): its pixels fill that frame's "
+                   "mask and are carried to the other frames (repeatable).")
 @click.option("--option", "engine_option", multiple=True, metavar="KEY=VALUE", show_default="none",
               help="Extra engine option, e.g. --option max_keyframes=4 (repeatable).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, show_default="one process",
+              help="Fill in chunks on a local Dask cluster of N processes (resumable: rerun to finish a stopped run).")
+@click.option("--scheduler", default=None, metavar="ADDRESS", show_default="none",
+              help="Fill in chunks on the Dask cluster at ADDRESS (tcp://host:8786); workers must see the files.")
+@click.option("--chunk-frames", type=click.IntRange(min=1), default=None, show_default="400",
+              help="Frames a chunk produces, with --workers or --scheduler.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @debug_option
 @click.pass_context
 def remove(ctx, input_path, mask_path, output_path, config_path, preset, fill, flow, mask_ids, frame_range, fps,
-           engine_option, overwrite, quiet, **_table_options):
+           engine_option, overwrite, quiet, references=(), **_table_options):
     """Remove the masked region of INPUT (a video or a folder of frames) and write OUTPUT.
 
     Options come from the defaults, then the --preset, then the --config file, then the flags given.
@@ -81,8 +90,20 @@ def remove(ctx, input_path, mask_path, output_path, config_path, preset, fill, f
     for name, value in (("fill", fill), ("flow", flow)):
         if value is not None:
             engine_options[name] = value
+    if references:
+        fields["references"] = parse_references(references)
     options = options_from_preset(preset, engine=engine, engine_options=engine_options, frame_range=frame_range, **fields)
+    workers, scheduler, chunk_frames = (_table_options.pop(name) for name in ("workers", "scheduler", "chunk_frames"))
     with progress_bar("removing", quiet=quiet) as progress:
+        if workers or scheduler:
+            from ..distributed import remove_file_distributed
+
+            written = remove_file_distributed(input_path, mask_path, output_path, options, encode=EncodeOptions(**encode),
+                                              mask_ids=mask_ids, fps=fps, overwrite=overwrite, progress=progress,
+                                              workers=workers, scheduler=scheduler,
+                                              **({"chunk_frames": chunk_frames} if chunk_frames else {}))
+            click.echo(str(written))
+            return
         written = remove_file(input_path, mask_path, output_path, options, encode=EncodeOptions(**encode),
                               mask_ids=mask_ids, fps=fps, overwrite=overwrite, progress=progress)
     click.echo(str(written))

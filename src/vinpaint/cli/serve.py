@@ -142,9 +142,13 @@ def _is_loopback(host: str) -> bool:
               help="Jobs run at the same time (each fill uses every core it gets).")
 @click.option("--max-upload-mb", default=2048, show_default=True, type=click.IntRange(1, 1024**2),
               help="Largest upload accepted, in MiB.")
+@click.option("--segmenter", default=None, type=click.Path(path_type=Path, dir_okay=False), metavar="ENCODER.onnx",
+              help="The click selects objects with this SAM-style ONNX encoder (needs vinpaint[onnx]).")
+@click.option("--decoder", default=None, type=click.Path(path_type=Path, dir_okay=False), metavar="DECODER.onnx",
+              help="The segmenter's prompt decoder (default: the encoder's name with 'decoder' for 'encoder').")
 @debug_option
 def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | None, work_dir: Path, workers: int,
-          max_upload_mb: int) -> None:
+          max_upload_mb: int, segmenter: Path | None, decoder: Path | None) -> None:
     """Start the studio: a web page to mask an object, preview its removal and run it.
 
     Example: vinpaint serve --data ~/videos, then open the printed address in a browser.
@@ -154,11 +158,14 @@ def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | N
     require_web()
     import uvicorn
 
+    if decoder is not None and segmenter is None:
+        raise click.UsageError("--decoder goes with --segmenter ENCODER.onnx")
+
     hosts = allowed_hosts(host, allow_hosts)
     sock = bind_socket(host, port)
     try:
         app = create_app(data_dir, work_dir, workers=workers, max_upload_bytes=max_upload_mb * 1024**2,
-                         allowed_hosts=hosts)
+                         allowed_hosts=hosts, segmenter=(segmenter, decoder) if segmenter else None)
     except BaseException:
         sock.close()
         raise
@@ -171,6 +178,8 @@ def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | N
         click.echo(f"  also answers to: {', '.join(allow_hosts)}")
     click.echo(f"  data: {data_dir.resolve() if data_dir else '(none: uploads only)'}")
     click.echo(f"  work: {work_dir.resolve()}")
+    if segmenter:
+        click.echo(f"  click: model {segmenter.name}")
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: anyone who can reach this address can use the studio "
                    "(it has no login)", err=True)

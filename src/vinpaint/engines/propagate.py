@@ -7,8 +7,10 @@ ProPainter, ICCV 2023):
 2. flow completion: the flow inside each hole is replaced by the harmonic interpolation of the flow
    around it, so the background's motion, not the removed object's, guides the fill;
 3. bidirectional propagation of known pixels along the completed flow with a forward-backward
-   consistency check, candidates from past and future fused (:mod:`vinpaint.engines.propagation`); pixels
-   with weak support (one direction only, or two that disagree) hedged with a smooth spatial fill;
+   consistency check, candidates from past and future fused (:mod:`vinpaint.engines.propagation`;
+   averaged, or with ``fuse="choose"`` one direction per region where they disagree); pixels with weak
+   support (one direction only, or two that disagree) can be hedged with a smooth spatial fill
+   (``one_sided_prior``, ``disagreement_prior``: off by default, the hedge reads as smoke);
 4. pixels no frame shows: one keyframe is filled spatially and that fill is propagated to the other
    frames like real content, so it moves with the scene instead of boiling; repeated, keyframe after
    keyframe, until nothing is left;
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 _AGREE = 16.0
 # ... and the prior's weight reaches ``disagreement_prior`` this much further apart
 _DISAGREE_SPAN = 64.0
+#: ways of combining past and future candidates (the engine's ``fuse``)
+FUSE_MODES = ("average", "choose")
 
 
 def completed_flows(
@@ -95,9 +99,11 @@ def inpaint_propagate(
     refine_passes: int = 1,
     average_passes: bool = False,
     temporal_smoothing: float = 0.75,
-    one_sided_prior: float = 0.25,
-    disagreement_prior: float = 0.5,
+    one_sided_prior: float = 0.0,
+    disagreement_prior: float = 0.0,
     seamless: bool = True,
+    fuse: str = "average",
+    smoothing_tolerance: float = 0.0,
     progress: Callable[[float], None] | None = None,
 ) -> np.ndarray:
     """Flow-guided propagation with keyframe synthesis (the default engine).
@@ -121,16 +127,22 @@ def inpaint_propagate(
             completed flow, in each frame's fill (two-sided, see :func:`smooth_along_flow`; 0 =
             off).  Measured at 0.75 against 0: +0.45 dB and 60 % less removal flicker.
         one_sided_prior: weight of the frame's own Telea fill mixed into pixels that only one
-            temporal direction reaches (0 = off).  A pixel seen from both sides is well supported;
-            one seen from one side is often something that moved through the hole (a person), and
-            the mix hedges it.  Measured against 0: +0.16 dB on average and +0.41 dB on the worst
-            case, at a cost in removal sharpness (0.63 against 0.70 lowest).
+            temporal direction reaches (0 = off, the default).  A hedge for grey-hole completion
+            scores, and on real removal the translucent smoke of the object: off, paste-and-remove
+            hole sharpness rises from 0.58 to 0.70 on the worst case, completion loses 0.25 dB
+            (with ``disagreement_prior``; docs/results.md).  0.25 was the default before.
         disagreement_prior: the most weight of the Telea fill in pixels whose past and future
-            candidates disagree (:func:`prior_weights`; 0 = off).  Measured against 0: +0.21 dB.
+            candidates disagree (:func:`prior_weights`; 0 = off, the default; 0.5 before).
         seamless: gradient-domain blending of each frame's fill into its frame (Pérez et al. 2003)
             before the temporal smoothing, which then evens out the per-frame solves.  Measured
             against off: +0.22 dB on average and +0.45 dB on the worst case.  Frames masked over
             every pixel are not blended: they have no boundary to match.
+        fuse: how past and future candidates that disagree (by more than 16 levels) are combined:
+            ``"average"`` (weighted by inverse temporal distance) or ``"choose"`` (one direction per
+            connected region of disagreement, :func:`vinpaint.engines.propagation.choose_sources`).
+        smoothing_tolerance: if > 0, the temporal smoothing mixes a neighbour's aligned fill into a
+            pixel only where the two differ by at most this many levels (mean absolute RGB): where
+            they differ more, one of them copied something else, and their mix is a ghost.
         progress: called with the fraction of the work done, in [0, 1], after each step (a frame
             pair's flow, a fill, a frame's blend); the pipeline turns it into frames done.
 
@@ -145,6 +157,10 @@ def inpaint_propagate(
     for name, value in (("one_sided_prior", one_sided_prior), ("disagreement_prior", disagreement_prior)):
         if not 0 <= value <= 1:
             raise InvalidOptionError(f"{name} must be in [0, 1], got {value}")
+    if fuse not in FUSE_MODES:
+        raise InvalidOptionError(f"fuse must be one of {', '.join(FUSE_MODES)}, got {fuse!r}")
+    if smoothing_tolerance < 0:
+        raise InvalidOptionError(f"smoothing_tolerance must be >= 0, got {smoothing_tolerance}")
     if not 0 <= temporal_smoothing < 1:
         raise InvalidOptionError(f"temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
     if not holes.any():
@@ -158,7 +174,7 @@ def inpaint_propagate(
     flow_settings = {"flow": flow, "flow_scale": flow_scale, "completion_scale": completion_scale, "on_pair": steps.done}
     flows = FlowPairs.from_flows(*completed_flows(frames, holes, **flow_settings))
     settings = {"fill": fill, "max_keyframes": max_keyframes, "cubic": cubic, "one_sided_prior": one_sided_prior,
-                "disagreement_prior": disagreement_prior}
+                "disagreement_prior": disagreement_prior, "choose_above": _AGREE if fuse == "choose" else None}
     filled = _fill(frames, holes, flows, **settings)
     steps.done(count - 1)
     for _ in range(refine_passes):
@@ -181,7 +197,7 @@ def inpaint_propagate(
             steps.done()
         filled = np.stack(blended)
     if temporal_smoothing > 0:
-        filled = smooth_along_flow(filled, holes, flows, temporal_smoothing)
+        filled = smooth_along_flow(filled, holes, flows, temporal_smoothing, tolerance=smoothing_tolerance)
     steps.done(2)
     return filled
 
@@ -198,26 +214,29 @@ class _Steps:
             self.progress(min(self.count / self.total, 1.0))
 
 
-def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, weight: float) -> np.ndarray:
+def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, weight: float, *,
+                      tolerance: float = 0.0) -> np.ndarray:
     """Mix each frame's fill with its neighbours' fills, aligned along the completed flow.
 
     Two exponential moving averages along the motion, one running forwards in time and one
     backwards, averaged: each frame is mixed with its past and its future alike (a causal average
     alone lags behind the scene; the two-sided one measured +0.2 dB on the completion cases at the
     same weight).  Applied inside the holes where the flow is forward-backward consistent: it damps
-    the frame-to-frame changes that read as flicker.
+    the frame-to-frame changes that read as flicker.  With ``tolerance`` > 0 a pixel is mixed only
+    where its fill and the neighbour's aligned fill differ by at most ``tolerance`` levels (mean
+    absolute RGB): the sources agree, and the average removes noise, not an object's trace.
 
     Shape: filled ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
     """
-    out = _moving_average(filled, holes, flows, weight, backwards=False)
-    backwards = _moving_average(filled, holes, flows, weight, backwards=True)
+    out = _moving_average(filled, holes, flows, weight, backwards=False, tolerance=tolerance)
+    backwards = _moving_average(filled, holes, flows, weight, backwards=True, tolerance=tolerance)
     mean = (out[holes].astype(np.float32) + backwards[holes]) / 2
     out[holes] = to_uint8(mean)
     return out
 
 
 def _moving_average(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, weight: float, *,
-                    backwards: bool) -> np.ndarray:
+                    backwards: bool, tolerance: float = 0.0) -> np.ndarray:
     """One direction of :func:`smooth_along_flow`, ``(T,H,W,3)`` uint8.
 
     Kept in uint8 (rounded at each step, at most half a level): a float32 copy of the window would
@@ -232,14 +251,16 @@ def _moving_average(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, wei
         hole = holes[t] & trusted
         if hole.any():
             aligned = warp(out[neighbour], flow)
+            if tolerance > 0:
+                hole &= np.abs(out[t].astype(np.int16) - aligned).mean(-1) <= tolerance
             out[t][hole] = mix(out[t][hole], aligned[hole], weight)
     return out
 
 
 def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str, max_keyframes: int,
-          cubic: bool, one_sided_prior: float, disagreement_prior: float) -> np.ndarray:
+          cubic: bool, one_sided_prior: float, disagreement_prior: float, choose_above: float | None) -> np.ndarray:
     """Propagate, then synthesise keyframes for what no frame shows and propagate their fill."""
-    propagated = propagate_bidirectional(frames, holes, flows, cubic=cubic)
+    propagated = propagate_bidirectional(frames, holes, flows, cubic=cubic, choose_above=choose_above)
     filled, remaining = propagated.filled, propagated.remaining
     doubtful_frames = (propagated.one_sided | (propagated.disagreement > _AGREE)).reshape(len(frames), -1).any(1)
     for t in np.nonzero(doubtful_frames)[0]:
@@ -261,7 +282,7 @@ def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str,
         remaining[key] = False
         keyframes += 1
         # the keyframe's fill is now known content: carry it to the frames that still need it
-        filled, remaining = propagate_bidirectional(filled, remaining, flows, cubic=cubic)[:2]
+        filled, remaining = propagate_bidirectional(filled, remaining, flows, cubic=cubic, choose_above=choose_above)[:2]
     for t in np.nonzero(remaining.reshape(len(frames), -1).any(1))[0]:
         filled[t] = fill_spatial(filled[t], remaining[t], method=fill)
     return filled

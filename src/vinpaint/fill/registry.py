@@ -14,6 +14,8 @@ from ..registry import Registry
 Filler = Callable[..., np.ndarray]
 
 SPATIAL_FILLERS: Registry[Filler] = Registry("spatial filler")
+# ``onnx:PATH``: a user's image inpainting model, built by the optional models layer when first asked for
+SPATIAL_FILLERS.register_prefix("onnx", "vinpaint.models.fill:onnx_filler")
 
 
 def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", **options) -> np.ndarray:

@@ -16,6 +16,8 @@ from ..registry import Registry
 FlowFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 FLOW_ESTIMATORS: Registry[Callable[..., FlowFn]] = Registry("flow estimator")
+# ``onnx:PATH``: a user's two-frame flow model, built by the optional models layer when first asked for
+FLOW_ESTIMATORS.register_prefix("onnx", "vinpaint.models.flow:onnx_flow_estimator")
 
 
 def _dis(preset: int) -> Callable[..., FlowFn]:
@@ -81,7 +83,12 @@ def resize_flow(flow: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
 
 
 def estimate_flow(
-    frames: np.ndarray, *, method: str = "dis", scale: float = 1.0, estimator: FlowFn | None = None
+    frames: np.ndarray,
+    *,
+    method: str = "dis",
+    scale: float = 1.0,
+    estimator: FlowFn | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Forward and backward flow between neighbouring frames.
 
@@ -94,6 +101,7 @@ def estimate_flow(
         method: a name in :data:`FLOW_ESTIMATORS`.
         scale: compute at this fraction of the size (0 < scale <= 1), then upsample; flow is smooth,
             so 0.5 loses little and saves three quarters of the time.
+        progress: called as ``progress(pairs_done, pairs)`` after each neighbouring pair.
     """
     _check_scale(scale)
     estimator = estimator or make_flow_estimator(method)
@@ -104,6 +112,8 @@ def estimate_flow(
     for i in range(t - 1):
         forward[i] = resize_flow(estimator(grays[i], grays[i + 1]), (h, w))
         backward[i] = resize_flow(estimator(grays[i + 1], grays[i]), (h, w))
+        if progress is not None:
+            progress(i + 1, t - 1)
     return forward, backward
 
 

@@ -16,10 +16,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from ..errors import InvalidArrayError, InvalidOptionError
+from ..errors import InvalidOptionError
 from . import MASK_SOURCES
 from .track import track_masks
 
@@ -27,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: default reach of the object from a positive point, as a fraction of the frame's smaller side
 RADIUS_FRACTION = 0.12
+#: the frames whose motion against the clicked frame tells what moves with the click
+NEIGHBOUR_OFFSETS = (-3, 3)
 
 
 @dataclass(frozen=True)
@@ -67,58 +68,38 @@ def segment_from_points(
     *,
     radius: float | None = None,
     iterations: int = 5,
+    neighbours: np.ndarray | None = None,
+    box: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """The object under the positive points of one frame.
+    """The object under the positive points (or in ``box``) of one frame.
 
     Shape:
         frame: ``(H,W,3)`` uint8 RGB.
         points: :class:`Point` or ``(x, y)`` / ``(x, y, positive)`` tuples, pixel coordinates.
+        neighbours: ``(N,H,W,3)`` uint8 frames near this one for the motion cue (optional; see
+            :func:`vinpaint.masks.segment.segment_object`, which also returns a confidence).
+        box: ``(x, y, w, h)`` around the object (optional).
         returns: ``(H,W)`` bool, True = object.
 
     Args:
-        radius: how far from a positive point the object may reach, in pixels (default: a quarter
-            of the frame's smaller side).
+        radius: without motion, how far from a positive point the object may reach, in pixels
+            (default: 12 % of the frame's smaller side).
         iterations: GrabCut iterations.
 
     Raises:
-        InvalidOptionError: no positive point, or a point outside the frame.
+        InvalidOptionError: no positive point (and no box), or a point outside the frame.
 
-    Speed: about 0.1-0.3 s at 432x240.
+    Speed: about 0.1-0.3 s at 432x240 from one frame, 1-3 s with 2 neighbours (flow).
     """
-    frame = np.asarray(frame)
-    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        raise InvalidArrayError(f"frame must be (H, W, 3) uint8 RGB, got {frame.shape} {frame.dtype}")
-    h, w = frame.shape[:2]
-    points = [_as_point(p) for p in points]
-    for p in points:
-        if not (0 <= p.x <= w - 1 and 0 <= p.y <= h - 1):
-            raise InvalidOptionError(f"point ({p.x:g}, {p.y:g}) is outside the {w}x{h} frame")
-    positives = [p for p in points if p.positive]
-    if not positives:
-        raise InvalidOptionError("give at least one positive point on the object (FRAME:x,y)")
-    radius = float(radius) if radius else RADIUS_FRACTION * min(h, w)
-    seed = max(2, round(min(h, w) / 80))
-    distance = _distance_to(positives, h, w)
-    state = np.full((h, w), cv2.GC_BGD, np.uint8)
-    state[distance <= 2 * radius] = cv2.GC_PR_BGD
-    state[distance <= radius] = cv2.GC_PR_FGD
-    for p in points:
-        cv2.circle(state, (round(p.x), round(p.y)), seed, cv2.GC_FGD if p.positive else cv2.GC_BGD, -1)
-    # GrabCut on the region's bounding box only (the far background carries no information, and costs)
-    ys, xs = np.nonzero(state != cv2.GC_BGD)
-    y0, y1 = max(0, ys.min() - 8), min(h, ys.max() + 9)
-    x0, x1 = max(0, xs.min() - 8), min(w, xs.max() + 9)
-    roi = np.ascontiguousarray(state[y0:y1, x0:x1])
-    if not (roi == cv2.GC_BGD).any():
-        roi[[0, -1], :] = cv2.GC_BGD
-        roi[:, [0, -1]] = cv2.GC_BGD
-    background_model = np.zeros((1, 65), np.float64)
-    object_model = np.zeros((1, 65), np.float64)
-    cv2.grabCut(np.ascontiguousarray(frame[y0:y1, x0:x1]), roi, None, background_model, object_model, iterations,
-                cv2.GC_INIT_WITH_MASK)
-    segment = np.zeros((h, w), bool)
-    segment[y0:y1, x0:x1] = (roi == cv2.GC_FGD) | (roi == cv2.GC_PR_FGD)
-    return _keep_clicked_parts(segment, positives)
+    from .segment import segment_object
+
+    return segment_object(frame, points, box=box, neighbours=neighbours, radius=radius, iterations=iterations).mask
+
+
+def neighbouring_frames(frames: np.ndarray, index: int, *, offsets: Sequence[int] = NEIGHBOUR_OFFSETS) -> np.ndarray | None:
+    """The frames at ``index + offset`` that exist in ``frames`` (``(N,H,W,3)``), or None when there are none."""
+    picks = sorted({index + o for o in offsets if 0 <= index + o < len(frames)} - {index})
+    return np.asarray(frames)[picks] if picks else None
 
 
 def _as_point(p) -> Point:
@@ -132,44 +113,53 @@ def _as_point(p) -> Point:
     raise InvalidOptionError(f"a point is (x, y) or (x, y, positive), got {values!r}")
 
 
-def _distance_to(points: list[Point], h: int, w: int) -> np.ndarray:
-    source = np.ones((h, w), np.uint8)
-    for p in points:
-        source[round(p.y), round(p.x)] = 0
-    return cv2.distanceTransform(source, cv2.DIST_L2, 5)
-
-
-def _keep_clicked_parts(segment: np.ndarray, positives: list[Point]) -> np.ndarray:
-    count, labels = cv2.connectedComponents(segment.astype(np.uint8), connectivity=8)
-    keep = {labels[round(p.y), round(p.x)] for p in positives} - {0}
-    if not keep:
-        log.warning("GrabCut put every positive point in the background; keeping its whole result")
-        return segment
-    return np.isin(labels, list(keep))
-
-
-def click_track(frames: np.ndarray, points: Sequence[Point], **track_options) -> np.ndarray:
-    """Segment the object under ``points`` on their frame, then track it through ``frames``.
+def click_track(frames: np.ndarray, points: Sequence[Point], *, box: tuple | None = None, **track_options) -> np.ndarray:
+    """Segment the object under ``points`` (or in ``box``) on their frame, then track it through ``frames``.
 
     Points may sit on several frames: each frame with points gives one init mask of the same object.
+    ``box`` is ``(frame, x, y, w, h)``.  The frames 3 before and after each clicked frame give the
+    motion cue (:func:`vinpaint.masks.segment.segment_object`).
 
     Shape: frames ``(T,H,W,3)`` uint8; returns ``(T,H,W)`` bool.
     """
     frames = np.asarray(frames)
-    if not points:
-        raise InvalidOptionError("give at least one positive point (FRAME:x,y)")
+    points = list(points or [])
+    if not points and box is None:
+        raise InvalidOptionError("give at least one positive point (FRAME:x,y) or a box (FRAME:x,y,w,h)")
     by_frame: dict[int, list[Point]] = {}
     for p in points:
         if not 0 <= p.frame < len(frames):
             raise InvalidOptionError(f"point on frame {p.frame} is beyond the clip's {len(frames)} frames (0-{len(frames) - 1})")
         by_frame.setdefault(p.frame, []).append(p)
+    boxed = None
+    if box is not None:
+        boxed = int(box[0])
+        if not 0 <= boxed < len(frames):
+            raise InvalidOptionError(f"box on frame {boxed} is beyond the clip's {len(frames)} frames (0-{len(frames) - 1})")
+        by_frame.setdefault(boxed, [])
     radius = track_options.pop("radius", None)
     init = {}
     for frame, group in by_frame.items():
-        if not any(p.positive for p in group):
+        if frame != boxed and not any(p.positive for p in group):
             raise InvalidOptionError(f"frame {frame} has only negative points; add a positive one on the object")
-        init[frame] = segment_from_points(frames[frame], group, radius=radius)
+        init[frame] = segment_from_points(frames[frame], group, radius=radius, box=box[1:] if frame == boxed else None,
+                                          neighbours=neighbouring_frames(frames, frame))
     return track_masks(frames, init, **track_options)
 
 
-MASK_SOURCES.register("click", description="positive/negative clicks on a frame -> GrabCut segment, then tracked")(click_track)
+def parse_click_box(text: str, *, frame: int = 0) -> tuple[int, float, float, float, float]:
+    """``"x,y,w,h"`` or ``"FRAME:x,y,w,h"`` -> ``(frame, x, y, w, h)`` (``frame`` when none is given)."""
+    head, sep, rest = text.strip().rpartition(":")
+    try:
+        values = [float(v) for v in rest.split(",")]
+        if len(values) != 4 or values[2] <= 0 or values[3] <= 0:
+            raise ValueError
+        index = int(head) if sep else frame
+        if index < 0:
+            raise ValueError
+    except ValueError:
+        raise InvalidOptionError(f"{text!r} is not a box like x,y,w,h or FRAME:x,y,w,h (e.g. 12:180,60,100,130)") from None
+    return (index, *values)
+
+
+MASK_SOURCES.register("click", description="positive/negative clicks or a box on a frame -> motion + GrabCut segment, then tracked")(click_track)

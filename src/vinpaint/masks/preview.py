@@ -14,6 +14,8 @@ def overlay_masks(
     colour: tuple[int, int, int] = (255, 32, 96),
     opacity: float = 0.45,
     outline: int = 1,
+    fringe: int = 0,
+    fringe_colour: tuple[int, int, int] = (32, 224, 255),
 ) -> np.ndarray:
     """Tint the masked pixels and draw their outline.
 
@@ -25,6 +27,8 @@ def overlay_masks(
         colour: RGB tint and outline colour.
         opacity: tint strength inside the mask, 0 (none) to 1 (solid).
         outline: outline width in pixels, drawn just inside the mask's edge (0 = none).
+        fringe: also show, tinted with ``fringe_colour``, the pixels ``vinpaint remove --fringe PX``
+            adds to the mask (:func:`vinpaint.masks.fringe.grow_fringe`; 0 = none).
     """
     frames = check_frames(frames)
     masks = check_masks(masks, frames.shape)
@@ -38,6 +42,11 @@ def overlay_masks(
         mask = masks[t]
         if not mask.any():
             continue
+        if fringe:
+            from .fringe import grow_fringe
+
+            added = grow_fringe(frames[t], mask, reach=fringe) & ~mask
+            out[t][added] = mix(frames[t][added], np.asarray(fringe_colour, np.float32), max(opacity, 0.6))
         out[t][mask] = mix(frames[t][mask], tint, opacity)
         if outline:
             inner = erode_mask(mask, outline, beyond_edge=False)

@@ -18,8 +18,9 @@ from __future__ import annotations
 from .background import clean_plate, parse_colour, replace_background
 from .common import JobResult, Progress
 from .privacy import ANONYMIZE_METHODS, anonymize, blur_inside, pixelate_inside
+from .replace import replace, replace_file, replace_with_details
 from .restoration import restore
 from .watermark import remove_watermark
 
 __all__ = ["ANONYMIZE_METHODS", "JobResult", "Progress", "anonymize", "blur_inside", "clean_plate", "parse_colour",
-           "pixelate_inside", "remove_watermark", "replace_background", "restore"]
+           "pixelate_inside", "remove_watermark", "replace", "replace_background", "replace_file", "replace_with_details", "restore"]

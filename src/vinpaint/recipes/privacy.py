@@ -1,10 +1,10 @@
-"""Recipe: faces, licence plates and text inpainted, blurred or pixelated.
+"""Recipe: faces, licence plates, text and objects of any class (an ONNX detector) inpainted, blurred or pixelated.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import cv2
@@ -41,6 +41,9 @@ def anonymize(
     hold: int = 3,
     max_gap: int = 8,
     both_cascades: bool = True,
+    detector=None,
+    classes: Sequence[str] | None = None,
+    score: float = 0.25,
     options: RemoveOptions | None = None,
     save_masks: str | Path | None = None,
     encode: EncodeOptions | None = None,
@@ -67,41 +70,51 @@ def anonymize(
             True here, where a missed plate is a leak; ``vinpaint mask text`` runs one (False).
         Text and plates are tracked as ``vinpaint mask text`` does
         (:func:`~vinpaint.masks.detectors.text.text_boxes`).
+        detector: a YOLO-style ONNX detector (a path or an :class:`~vinpaint.models.detect.OnnxDetector`)
+            run on every frame; its boxes of ``classes`` (names or numbers; None = every class) scoring at
+            least ``score`` are tracked with the faces' box tracker (same ``hold`` and ``max_gap``) and
+            hidden as rectangles grown by 0.1.  Needs onnxruntime (``pip install 'vinpaint[onnx]'``).
         options: the fill for ``method="inpaint"``.
         save_masks: also write the masks as a folder (00000.png..., 255 = hidden).
     """
-    from ..masks.boxes import iter_box_masks
+    from ..masks.boxes import iter_box_masks, track_boxes
     from ..masks.detectors.faces import detect_faces, track_faces
     from ..masks.detectors.text import detect_text_and_plates, track_text
 
     if method not in ANONYMIZE_METHODS:
         raise InvalidOptionError(f"unknown method {method!r}; choose one of: {', '.join(ANONYMIZE_METHODS)}")
-    if not (faces or plates or text):
-        raise InvalidOptionError("nothing to anonymize: choose at least one of faces, plates, text")
+    if not (faces or plates or text or detector is not None):
+        raise InvalidOptionError("nothing to anonymize: choose at least one of faces, plates, text, a detector")
     if strength < 0:
         raise InvalidOptionError(f"strength must be >= 0 pixels (0 = automatic), got {strength}")
     if margin < 0:
         raise InvalidOptionError(f"margin must be >= 0, got {margin}")
+    object_detector, class_ids = _load_detector(detector, classes, score)
     output = check_output(output_path, inputs=(input_path,), overwrite=overwrite)
     source = open_video(input_path, fps=fps)
     info = source.info
     keep = min(keep, confidence)
     # one decoding pass for both detectors; the tracking is the same as face_boxes' and text_boxes'
-    face_found, other_found = [], []
+    face_found, other_found, object_found = [], [], []
     for image in source.images():
         if faces:
             face_found.append(detect_faces(image, confidence=keep, scale=detect_scale))
         other_found.append(detect_text_and_plates(image, plates=plates, text=text, both_cascades=both_cascades))
+        if object_detector is not None:
+            object_found.append(_detection_rows(object_detector(image, classes=class_ids, score=score)))
     size = (info.height, info.width)
     count = len(other_found)
     face_boxes = (track_faces(face_found, size, confidence=confidence, keep=keep, max_gap=max_gap, hold=hold)
                   if faces else [np.zeros((0, 4), np.float32)] * count)
     other_boxes = track_text(other_found, size)
+    object_boxes = (track_boxes(object_found, start=score, keep=score, max_gap=max_gap, hold=hold, frame_size=size)
+                    if object_detector is not None else [np.zeros((0, 4), np.float32)] * count)
 
     def masks() -> Iterator[np.ndarray]:
-        for face_mask, other_mask in zip(iter_box_masks(face_boxes, size, margin=margin, shape="ellipse"),
-                                         iter_box_masks(other_boxes, size, margin=0.1, shape="rect")):
-            yield face_mask | other_mask
+        for face_mask, other_mask, object_mask in zip(iter_box_masks(face_boxes, size, margin=margin, shape="ellipse"),
+                                                      iter_box_masks(other_boxes, size, margin=0.1, shape="rect"),
+                                                      iter_box_masks(object_boxes, size, margin=0.1, shape="rect")):
+            yield face_mask | other_mask | object_mask
 
     stats = _MaskStats()
     mask_iter = stats.watch(masks())
@@ -113,8 +126,33 @@ def anonymize(
         amount = strength or (0.04 if method == "blur" else 0.03) * max(size)
         transform = _hide_transform(mask_iter, method, amount)
     _rewrite(input_path, output, transform, encode=encode, fps=fps, overwrite=overwrite, progress=progress)
-    log.info("anonymize: %d faces tracked over %d frames", sum(len(b) for b in face_boxes), count)
+    log.info("anonymize: %d faces and %d detected objects tracked over %d frames", sum(len(b) for b in face_boxes),
+             sum(len(b) for b in object_boxes), count)
     return JobResult(output, stats.frames, stats.fraction, Path(save_masks) if save_masks else None)
+
+
+def _load_detector(detector, classes: Sequence[str] | None, score: float):
+    """``(detector, class ids)`` for :func:`anonymize`: a path loaded as an ONNX detector, its class names resolved."""
+    if detector is None:
+        if classes:
+            raise InvalidOptionError("classes need a detector model: give detector=MODEL.onnx (--detector)")
+        return None, None
+    if not 0 <= score <= 1:
+        raise InvalidOptionError(f"detector score must be in [0, 1], got {score}")
+    from ..models.detect import OnnxDetector
+
+    if not isinstance(detector, OnnxDetector):
+        detector = OnnxDetector(detector)
+    names = [name for name in (classes or ()) if name.strip()]
+    return detector, (detector.class_ids(names) if names else None)
+
+
+def _detection_rows(found) -> np.ndarray:
+    """Detections as ``(N,5)`` float32 rows ``(x, y, w, h, score)``, the box tracker's input."""
+    rows = np.zeros((len(found), 5), np.float32)
+    for row, detection in zip(rows, found):
+        row[:4], row[4] = detection.box, detection.score
+    return rows
 
 
 def blur_inside(frame: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:

@@ -69,9 +69,13 @@ from .service import (  # noqa: E402
     Studio,
     binary_png,
     download_stem,
+    grade_metrics,
     overlay_png,
     zip_folder,
 )
+
+from .service import save_replace_picture, submit_replace  # noqa: E402
+from .service import delete_reference, reference_file, reference_frames, save_reference  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +121,7 @@ class ClipInfo(BaseModel):
     masks_version: int = Field(description="increases whenever the masks change (for cache busting)")
     has_data_masks: bool = Field(description="the data folder has masks for this clip")
     created: float
+    references: list[int] = Field(default_factory=list, description="frames with a painted clean version (their fill)")
 
 
 class JobInfo(BaseModel):
@@ -164,10 +169,13 @@ class StudioOptions(BaseModel):
                                              "choices and help, each engine's options and each preset's settings")
     preview_frames: int
     max_upload_bytes: int
+    segmenter: str | None = Field(default=None, description="the ONNX segmenter the click uses (its file name), if any")
 
 
 class OpenDataRequest(BaseModel):
     entry: str = Field(max_length=1000, description="an id from GET /api/data")
+    fps: float | None = Field(None, gt=0, le=1000, description="frame rate of a frame folder (default 25); "
+                              "kept with the clip and in its result video; ignored for a video file")
 
 
 class Point(BaseModel):
@@ -178,7 +186,9 @@ class Point(BaseModel):
 
 class SegmentRequest(BaseModel):
     frame: int = Field(ge=0)
-    points: list[Point] = Field(min_length=1, max_length=200)
+    points: list[Point] = Field(default_factory=list, max_length=200)
+    box: tuple[float, float, float, float] | None = Field(
+        None, description="x0, y0, x1, y1 around the object, in pixels of the video: seeds the selection")
 
 
 class MasksRequest(BaseModel):
@@ -215,11 +225,32 @@ class FillOptions(BaseModel):
 class PreviewRequest(BaseModel):
     options: FillOptions = Field(default_factory=FillOptions)
     first: int = Field(0, ge=0)
-    count: int | None = Field(None, ge=1, le=1000, description="frames to preview (default: the server's, 30)")
+    count: int | None = Field(None, ge=1, le=1000, description="frames to preview (default: 12 for a quick "
+                              "preview, the server's preview length, 30, at full quality)")
+    quality: Literal["quick", "full"] = Field(
+        "quick", description="quick: the fast preset at half size (a look in seconds); full: the options given")
 
 
 class RemoveRequest(BaseModel):
     options: FillOptions = Field(default_factory=FillOptions)
+
+
+class ReplaceRequest(BaseModel):
+    """Put the clip's uploaded picture on the surface four corners mark (:func:`vinpaint.recipes.replace`)."""
+
+    keyframe: int = Field(ge=0, description="the frame the corners are clicked on")
+    corners: list[list[float]] = Field(max_length=16, description="four [x, y] corners of the surface on the keyframe, "
+                                       "in pixels of the video, in any order")
+    preview: bool = Field(True, description="True: a preview job on a few frames around the keyframe; "
+                          "False: the whole clip, a run whose video can be downloaded")
+    first: int | None = Field(None, ge=0, description="a preview's first frame (default: centred on the keyframe)")
+    count: int | None = Field(None, ge=1, le=1000, description="a preview's frames (default 12)")
+
+
+class PictureInfo(BaseModel):
+    width: int
+    height: int
+    alpha: bool = Field(description="the picture has transparent pixels (a cut-out)")
 
 
 class Message(BaseModel):
@@ -235,8 +266,25 @@ def engine_option_specs(engine: str) -> list[EngineOption]:
                          help=spec.help) for spec in table_engine_option_specs(engine)]
 
 
+async def read_body(request: Request, limit: int, what: str) -> bytes:
+    """The request's body, refused with 413 as soon as it passes ``limit`` bytes (``what``: "a keyframe mask")."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data.extend(chunk)
+        if len(data) > limit:
+            raise HTTPException(413, f"{what} is at most {limit} bytes")
+    return bytes(data)
+
+
 def remove_options(fill: FillOptions) -> RemoveOptions:
-    """The page's options as :class:`RemoveOptions`: the preset's engine options, then the page's, all validated."""
+    """The page's options as :class:`RemoveOptions`: the preset's engine options, then the page's, all validated.
+
+    The page names plug-ins only by their registered names: a ``onnx:PATH`` name would make the server
+    open a file the page chose.
+    """
+    for key, value in fill.engine_options.items():
+        if isinstance(value, str) and ":" in value:
+            raise InvalidOptionError(f"{key}: the studio offers only the built-in choices; use the command line for model files")
     return options_from_preset(fill.preset, engine=fill.engine, dilate=fill.dilate, feather=fill.feather,
                                blend=fill.blend, engine_options=validate_engine_options(fill.engine, fill.engine_options))
 
@@ -249,6 +297,8 @@ def job_info(job) -> JobInfo:
     metrics = (record["result"] or {}).get("metrics")
     if isinstance(metrics, dict) and isinstance(metrics.get("error"), str):
         record["result"] = {**record["result"], "metrics": {**metrics, "error": public_message(metrics["error"])}}
+    if isinstance(metrics, dict) and record["kind"] in ("preview", "remove"):
+        record["result"] = {**record["result"], "grades": grade_metrics(metrics)}
     return JobInfo(**record)
 
 
@@ -259,7 +309,7 @@ def clip_info(studio: Studio, meta: dict) -> ClipInfo:
         height=meta["height"], frame_count=meta["frame_count"], fps=float(Fraction(meta["fps"])),
         keyframes=studio.keyframes(meta["id"]), has_masks=studio.has_masks(meta),
         masks_version=meta.get("masks_version", 0), has_data_masks=bool(meta.get("data_masks")),
-        created=meta["created"],
+        created=meta["created"], references=reference_frames(studio, meta["id"]),
     )
 
 
@@ -293,6 +343,7 @@ def create_app(
     preview_frames: int = 30,
     jpeg_quality: int = 90,
     allowed_hosts: Sequence[str] | None = None,
+    segmenter=None,
 ) -> FastAPI:
     """Build the studio's FastAPI application.
 
@@ -307,6 +358,8 @@ def create_app(
             ``::1``; ``["*"]`` for any).  Other ``Host`` headers get 400, which stops DNS-rebinding
             pages from reading the API, and a change (POST, PUT, DELETE) sent from a page of another
             origin gets 403.
+        segmenter: an ONNX segmenter for the click: an :class:`~vinpaint.models.segment.OnnxSegmenter`,
+            an encoder's path, or ``(encoder, decoder)`` paths (default: the classical click segmentation).
 
     Raises:
         InputNotFoundError: ``data_dir`` is given but is not a folder.
@@ -315,6 +368,7 @@ def create_app(
     studio = Studio(Path(data_dir) if data_dir is not None else None, Path(work_dir),
                     max_upload_bytes=int(max_upload_bytes), workers=workers, preview_frames=preview_frames,
                     jpeg_quality=jpeg_quality)
+    studio.segmenter = load_segmenter(segmenter)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -343,6 +397,7 @@ def create_app(
         return await call_next(request)
 
     errors = {404: {"model": Message}, 422: {"model": Message}}
+    _add_reference_routes(app, studio, errors)
 
     # Every error the page reads passes here (and through job_info for a job's error): the answer
     # carries public_message(text), the server log the full text.
@@ -386,7 +441,8 @@ def create_app(
         defaults = FillOptions().model_dump()
         return StudioOptions(
             engines=engines, fillers=SPATIAL_FILLERS.names(), flows=FLOW_ESTIMATORS.names(), blends=list(BLEND_MODES),
-            defaults=defaults, presets=list(PRESETS), form=form_schema(), preview_frames=studio.preview_frames, max_upload_bytes=studio.max_upload_bytes
+            defaults=defaults, presets=list(PRESETS), form=form_schema(), preview_frames=studio.preview_frames, max_upload_bytes=studio.max_upload_bytes,
+            segmenter=segmenter_name(studio.segmenter),
         )
 
     @app.get("/api/data", response_model=list[DataEntryInfo], summary="Videos and frame folders of the data folder")
@@ -403,7 +459,7 @@ def create_app(
     @app.post("/api/clips", response_model=ClipInfo, status_code=201, responses=errors,
               summary="Open a video or frame folder of the data folder")
     def open_clip(request: OpenDataRequest) -> ClipInfo:
-        return clip_info(studio, studio.open_data(request.entry))
+        return clip_info(studio, studio.open_data(request.entry, fps=request.fps))
 
     @app.post(
         "/api/clips/upload", response_model=ClipInfo, status_code=201,
@@ -455,7 +511,10 @@ def create_app(
         200: {"content": {"image/png": {}}, "description": "the object's mask, red on transparent (RGBA PNG)"},
         501: {"model": Message}, **errors}, summary="Select an object by positive and negative clicks")
     def segment(clip_id: ClipId, request: SegmentRequest) -> Response:
-        mask = studio.segment(studio.meta(clip_id), request.frame, [(p.x, p.y, p.positive) for p in request.points])
+        if not request.box and not any(p.positive for p in request.points):
+            raise HTTPException(422, "click on the object (a positive point) or drag a box around it")
+        mask = studio.segment(studio.meta(clip_id), request.frame, [(p.x, p.y, p.positive) for p in request.points],
+                              box=request.box)
         return Response(overlay_png(mask), media_type="image/png")
 
     @app.put("/api/clips/{clip_id}/keyframes/{index}", response_model=ClipInfo, responses={
@@ -466,12 +525,8 @@ def create_app(
     async def put_keyframe(clip_id: ClipId, index: FrameIndex, request: Request) -> ClipInfo:
         meta = studio.meta(clip_id)
         studio.frame_file(clip_id, index)  # 404 past the last frame, before the body is read
-        data = bytearray()
-        async for chunk in request.stream():
-            data.extend(chunk)
-            if len(data) > _MAX_MASK_BYTES:
-                raise HTTPException(413, f"a keyframe mask is at most {_MAX_MASK_BYTES} bytes")
-        mask = await run_in_threadpool(studio.read_mask_png, bytes(data), meta)
+        data = await read_body(request, _MAX_MASK_BYTES, "a keyframe mask")
+        mask = await run_in_threadpool(studio.read_mask_png, data, meta)
         await run_in_threadpool(studio.set_keyframe, meta, index, mask)
         return clip_info(studio, meta)
 
@@ -518,12 +573,13 @@ def create_app(
     # fills
 
     @app.post("/api/clips/{clip_id}/preview", response_model=JobInfo, status_code=202, responses={
-        409: {"model": Message}, **errors}, summary="Fill a short range of frames (default: the first 30)")
+        409: {"model": Message}, **errors}, summary="Fill a short range of frames (default: a quick preview of 12 frames at half size)")
     def preview(clip_id: ClipId, request: Annotated[PreviewRequest | None, Body()] = None) -> JobInfo:
         request = request or PreviewRequest()
         meta = studio.meta(clip_id)
         return job_info(studio.submit_preview(meta, remove_options(request.options), first=request.first,
-                                              count=request.count, params={"options": request.options.model_dump()}))
+                                              count=request.count, quality=request.quality,
+                                              params={"options": request.options.model_dump()}))
 
     @app.post("/api/clips/{clip_id}/remove", response_model=JobInfo, status_code=202, responses={
         409: {"model": Message}, **errors}, summary="Fill the whole clip and write the result video")
@@ -532,6 +588,27 @@ def create_app(
         meta = studio.meta(clip_id)
         return job_info(studio.submit_remove(meta, remove_options(request.options), EncodeOptions(crf=request.options.crf),
                                              params={"options": request.options.model_dump()}))
+
+    # replace: a picture on a tracked surface
+
+    @app.post("/api/clips/{clip_id}/replace/picture", response_model=PictureInfo, responses={
+        413: {"model": Message}, 415: {"model": Message}, **errors},
+        summary="Upload the picture to put on a surface (the raw PNG, JPEG or WebP as the body; alpha kept)",
+        openapi_extra={"requestBody": {"required": True, "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}})
+    async def replace_picture(clip_id: ClipId, request: Request) -> PictureInfo:
+        meta = studio.meta(clip_id)
+        data = await read_body(request, min(studio.max_upload_bytes, _MAX_MASK_BYTES), "the picture")
+        if not data:
+            raise HTTPException(422, "the upload is empty")
+        return PictureInfo(**await run_in_threadpool(save_replace_picture, studio, meta, data))
+
+    @app.post("/api/clips/{clip_id}/replace", response_model=JobInfo, status_code=202, responses={
+        409: {"model": Message}, **errors},
+        summary="Put the uploaded picture on the surface four corners mark: a preview, or the whole clip")
+    def replace(clip_id: ClipId, request: ReplaceRequest) -> JobInfo:
+        return job_info(submit_replace(studio, studio.meta(clip_id), request.corners, keyframe=request.keyframe,
+                                       preview=request.preview, first=request.first, count=request.count))
 
     # jobs
 
@@ -576,6 +653,55 @@ def create_app(
                         headers={"Content-Disposition": f'attachment; filename="{stem}-masks.zip"'})
 
     return app
+
+
+# -- painted reference frames and the ONNX segmenter ----------------------------------------------------------------
+
+
+def load_segmenter(segmenter):
+    """An :class:`~vinpaint.models.segment.OnnxSegmenter` from a path or ``(encoder, decoder)`` paths (None stays None)."""
+    if segmenter is None or not isinstance(segmenter, (str, Path, tuple, list)):
+        return segmenter
+    from ..models.segment import OnnxSegmenter
+
+    encoder, decoder = (segmenter, None) if isinstance(segmenter, (str, Path)) else tuple(segmenter)
+    return OnnxSegmenter(encoder, decoder)
+
+
+def segmenter_name(segmenter) -> str | None:
+    """The file name of the segmenter's encoder, for the page (``model: NAME``)."""
+    return None if segmenter is None else Path(segmenter.encoder.path).name
+
+
+def _add_reference_routes(app: FastAPI, studio: Studio, errors: dict) -> None:
+    """``/api/clips/{id}/references/{frame}``: a painted clean frame, the fill of that frame in previews and runs."""
+
+    @app.put("/api/clips/{clip_id}/references/{index}", response_model=ClipInfo, responses={
+        413: {"model": Message}, 415: {"model": Message}, **errors},
+        summary="Set the painted clean version of frame N (a PNG or JPEG of the clip's size)",
+        openapi_extra={"requestBody": {"required": True, "content": {"image/png": {"schema": {
+            "type": "string", "format": "binary"}}, "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
+    async def put_reference(clip_id: ClipId, index: FrameIndex, request: Request) -> ClipInfo:
+        meta = studio.meta(clip_id)
+        studio.frame_file(clip_id, index)  # 404 past the last frame, before the body is read
+        data = await read_body(request, _MAX_MASK_BYTES, "a painted frame")
+        await run_in_threadpool(save_reference, studio, meta, index, data)
+        return clip_info(studio, meta)
+
+    @app.delete("/api/clips/{clip_id}/references/{index}", response_model=ClipInfo, responses=errors,
+                summary="Remove the painted clean version of frame N")
+    def remove_reference(clip_id: ClipId, index: FrameIndex) -> ClipInfo:
+        meta = studio.meta(clip_id)
+        delete_reference(studio, meta, index)
+        return clip_info(studio, meta)
+
+    @app.get("/api/clips/{clip_id}/references/{index}.png", response_class=FileResponse, responses={
+        200: {"content": {"image/png": {}}}, **errors}, summary="The painted clean version of frame N")
+    def reference(clip_id: ClipId, index: FrameIndex) -> FileResponse:
+        file = reference_file(studio, studio.meta(clip_id), index)
+        if not file.is_file():
+            raise InputNotFoundError(f"frame {index} has no painted reference")
+        return FileResponse(file, media_type="image/png")
 
 
 def _version() -> str:

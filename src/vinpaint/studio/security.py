@@ -42,12 +42,19 @@ def scan_data_dir(data_dir: Path | None) -> dict[str, DataEntry]:
     """Videos and frame folders under ``data_dir`` (depth 4, hidden files and outside links skipped).
 
     A folder named ``frames`` is shown under its parent's name; a sibling ``masks`` folder becomes
-    the entry's masks (and is not listed as a clip of its own).
+    the entry's masks (and is not listed as a clip of its own).  ``data_dir`` that is itself a
+    folder of frames is the one entry, keyed ``"."``.
     """
     entries: dict[str, DataEntry] = {}
     if data_dir is None or not data_dir.is_dir():
         return entries
     root = data_dir.resolve()
+    if len(list_images(data_dir)) >= 2:
+        parent = data_dir.resolve().parent
+        masks = parent / "masks" if data_dir.name == "frames" and (parent / "masks").is_dir() else None
+        name = parent.name if data_dir.name == "frames" else data_dir.resolve().name
+        entries["."] = DataEntry(".", name, "folder", root, masks)
+        return entries
 
     def visit(folder: Path, depth: int) -> None:
         if depth > _DATA_SCAN_DEPTH or len(entries) >= _DATA_SCAN_LIMIT:

@@ -14,6 +14,7 @@ Files (under the work folder)::
     clips/<id>/frames/00000.jpg  display copies of the frames (the fill reads the source itself)
     clips/<id>/keys/00000.png    keyframe masks drawn on the page (255 = fill)
     clips/<id>/masks/00000.png   a mask for every frame (what preview and run use)
+    clips/<id>/references/00000.png  painted clean frames (RemoveOptions.references of previews and runs)
     jobs/<id>/...                a job's output: frames/, result.mp4, masks/
 """
 
@@ -30,11 +31,14 @@ import time
 import uuid
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
+from ..arrays import resize_clip
 from ..errors import (
     ConflictError,
     InputNotFoundError,
@@ -57,7 +61,13 @@ from ..io.readers import list_images
 from ..masks.click import segment_from_points
 from ..masks.make import make_masks
 from ..masks.postprocess import write_mask_folder
-from ..pipeline import RemoveOptions, remove_file, remove_range
+from ..pipeline import (
+    RemoveOptions,
+    options_from_preset,
+    remove_file,
+    remove_range,
+    remove_stream,
+)
 from .queue import Job, JobQueue
 from .security import scan_data_dir
 
@@ -67,6 +77,19 @@ ID_PATTERN = r"^[0-9a-f]{32}$"
 #: ways to make a mask for every frame: track keyframes, repeat one, or load the data folder's
 MASK_METHODS = ("track", "static", "data")
 _OVERLAY_RGB = (255, 48, 48)
+#: kinds of preview: ``quick`` (the fast preset at reduced size, a few frames) or ``full`` (the page's options)
+PREVIEW_QUALITIES = ("quick", "full")
+#: frames a quick preview fills: 12 at 427x240 take a few seconds on a 2-core machine
+QUICK_PREVIEW_FRAMES = 12
+#: a quick preview works at this fraction of the size on clips at least QUICK_MIN_WIDTH pixels wide
+QUICK_PREVIEW_SCALE = 0.5
+QUICK_MIN_WIDTH = 256
+#: grades of the metrics the page shows (flicker_hole 0-255, sharpness ~0-1, boundary ~1 = no seam).
+#: Read off the metrics' definitions (vinpaint.evaluate.metrics): flicker_hole 3 leaves q's temporal
+#: term at 0.74, 8 at 0.45; a diffusion fill's sharpness is 0.1-0.4; a boundary of 1 is no seam.
+FLICKER_GRADES = ((3.0, "steady"), (8.0, "some flicker"), (float("inf"), "flickers"))
+SHARPNESS_GRADES = ((0.7, "sharp"), (0.4, "a little soft"), (float("-inf"), "soft"))
+SEAM_LIMIT = 1.5
 
 
 # -- encoding for the page ----------------------------------------------------------------------------------
@@ -117,6 +140,30 @@ def download_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._")[:60] or "clip"
 
 
+def grade_metrics(metrics: dict | None) -> dict:
+    """Plain-word grades of a result's metrics (:func:`vinpaint.evaluate.report.measure_result`) for the page.
+
+    Returns ``{"steadiness": ..., "sharpness": ..., "seam": ..., "hint": ...}``; a grade whose metric is
+    missing is left out.  ``hint`` (or None) says what to try when the fill shows a seam or a ghost:
+    a visible edge around the hole most often means the mask missed the object's outline or shadow.
+    """
+    metrics = metrics or {}
+    grades: dict = {"hint": None}
+    flicker = metrics.get("flicker_hole")
+    if isinstance(flicker, (int, float)):
+        grades["steadiness"] = next(word for limit, word in FLICKER_GRADES if flicker < limit)
+    sharpness = metrics.get("sharpness")
+    if isinstance(sharpness, (int, float)):
+        grades["sharpness"] = next(word for limit, word in SHARPNESS_GRADES if sharpness >= limit)
+    boundary = metrics.get("boundary")
+    if isinstance(boundary, (int, float)):
+        grades["seam"] = "visible edge" if boundary > SEAM_LIMIT else "no visible edge"
+        if boundary > SEAM_LIMIT:
+            grades["hint"] = ("an edge or ghost shows around the filled area: grow the mask (Dilate +4 px) "
+                              "so that it covers the object's outline and shadow, then preview again")
+    return grades
+
+
 def _stamp(path: Path) -> list[int]:
     """Modification time and size of a file, or of a folder's images: changes when the source does."""
     files = [path] if path.is_file() else list_images(path)
@@ -150,6 +197,8 @@ class Studio:
         self.jpeg_quality = jpeg_quality
         self.jobs = self._open_work_dir(workers)
         self._lock = threading.RLock()
+        #: an ONNX segmenter (vinpaint.models.segment.OnnxSegmenter) the click uses instead of the classical one
+        self.segmenter = None
 
     def _open_work_dir(self, workers: int) -> JobQueue:
         """Create the work folder's layout and open its job queue."""
@@ -203,13 +252,14 @@ class Studio:
         return sorted(metas, key=lambda m: m["created"], reverse=True)
 
     def _ingest(self, source: Path, *, name: str, kind: str, origin: str, clip_id: str | None = None,
-                extra: dict | None = None) -> dict:
-        """Probe ``source`` with :func:`open_video`, write display frames, and record the clip."""
+                extra: dict | None = None, fps: float | None = None) -> dict:
+        """Probe ``source`` with :func:`open_video` (``fps``: a frame folder's rate), write display frames,
+        and record the clip."""
         clip_id = clip_id or uuid.uuid4().hex
         folder = self.clip_dir(clip_id)
         frames_dir = folder / "frames"
         frames_dir.mkdir(parents=True, exist_ok=True)
-        video = open_video(source)
+        video = open_video(source, fps=fps if kind == "folder" else None)
         info = video.info
         count = 0
         for index, image in enumerate(video.images()):
@@ -226,23 +276,34 @@ class Studio:
         log.info("opened %s as clip %s (%d frames of %dx%d)", name, clip_id, count, info.width, info.height)
         return meta
 
-    def open_data(self, entry_id: str) -> dict:
-        """Open a data-folder entry by its listed key (the same entry opens as the same clip)."""
+    def open_data(self, entry_id: str, *, fps: float | None = None) -> dict:
+        """Open a data-folder entry by its listed key (the same entry opens as the same clip).
+
+        ``fps``: the frame rate of a frame folder (default 25, :func:`vinpaint.io.open_video`'s);
+        kept with the clip, so previews and the result video play at it.  Ignored for a video file.
+
+        Raises:
+            InputNotFoundError: no such entry.  InvalidOptionError: ``fps`` not positive.
+        """
         entry = scan_data_dir(self.data_dir).get(entry_id)
         if entry is None:
             raise InputNotFoundError("no such entry in the data folder; pick one listed by GET /api/data")
+        if fps is not None and not 0 < fps <= 1000:
+            raise InvalidOptionError(f"fps must be between 0 and 1000, got {fps:g}")
+        fps = fps if entry.kind == "folder" else None
         with self._lock:
             stamp = _stamp(entry.path)
             for meta in self.list_clips():
+                same_rate = fps is None or abs(float(Fraction(meta["fps"])) - fps) < 1e-6
                 if meta.get("data_entry") == entry.id and Path(meta["source"]) == entry.path \
-                        and meta.get("source_stamp") == stamp:
+                        and meta.get("source_stamp") == stamp and same_rate:
                     return meta
             extra = {"data_entry": entry.id, "data_masks": str(entry.masks) if entry.masks else None,
                      "source_stamp": stamp}
             clip_id = uuid.uuid4().hex
             try:
                 return self._ingest(entry.path, name=entry.name, kind=entry.kind, origin="data", clip_id=clip_id,
-                                    extra=extra)
+                                    extra=extra, fps=fps)
             except VinpaintError:
                 shutil.rmtree(self.clip_dir(clip_id), ignore_errors=True)
                 raise
@@ -285,20 +346,40 @@ class Studio:
         """Frames ``first``..``last`` of the clip's source, ``(N,H,W,3)`` uint8 (decoded on demand, not kept)."""
         return read_frames(meta["source"], first, last, fps=self._fps(meta))
 
-    def segment(self, meta: dict, index: int, points: Sequence[tuple[float, float, bool]]) -> np.ndarray:
+    def segment(self, meta: dict, index: int, points: Sequence[tuple[float, float, bool]],
+                box: Sequence[float] | None = None) -> np.ndarray:
         """The object under positive clicks ``(x, y, True)`` and off negative ones on frame ``index``, ``(H,W)`` bool.
 
-        Reads that frame alone from the source.
+        ``box``: ``(x0, y0, x1, y1)`` around the object: its centre becomes a positive click, the object
+        may reach the box's corners (:func:`segment_from_points`'s ``radius``) and nothing outside the
+        box is selected.  Reads that frame alone from the source.
 
         Raises:
-            InputNotFoundError: no such frame.  InvalidOptionError: a point outside the frame.
+            InputNotFoundError: no such frame.  InvalidOptionError: a point or box outside the frame,
+            a box under 2 pixels, or neither a positive point nor a box.
         """
         self._check_frame(meta, index)
+        width, height = meta["width"], meta["height"]
         for x, y, _positive in points:
-            if not (0 <= x < meta["width"] and 0 <= y < meta["height"]):
-                raise InvalidOptionError(f"point ({x}, {y}) is outside the {meta['width']}x{meta['height']} frame")
+            if not (0 <= x < width and 0 <= y < height):
+                raise InvalidOptionError(f"point ({x}, {y}) is outside the {width}x{height} frame")
+        points, radius, inside_box = list(points), None, None
+        if box is not None:
+            x0, y0, x1, y1 = (float(v) for v in box)
+            x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            if not (0 <= x0 and 0 <= y0 and x1 <= width and y1 <= height):
+                raise InvalidOptionError(f"box ({x0:g}, {y0:g})-({x1:g}, {y1:g}) is outside the {width}x{height} frame")
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                raise InvalidOptionError("the box is under 2 pixels wide or high: drag a rectangle around the object")
+            points.append(((x0 + x1) / 2, (y0 + y1) / 2, True))
+            radius = float(np.hypot(x1 - x0, y1 - y0)) / 2
+            inside_box = np.zeros((height, width), bool)
+            inside_box[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] = True
         image = self.read_frames(meta, index, index)[0]
-        return np.asarray(segment_from_points(image, list(points)), bool)
+        if self.segmenter is not None:
+            return model_segment(self.segmenter, image, points[:len(points) - (box is not None)], box)
+        mask = np.asarray(segment_from_points(image, points, radius=radius), bool)
+        return mask & inside_box if inside_box is not None else mask
 
     # masks
 
@@ -407,8 +488,10 @@ class Studio:
                 # make_masks indexes from the range's first frame; tracking decodes the range alone, and
                 # repeating a mask needs the frames' shape only
                 shape = (last - first + 1, meta["height"], meta["width"], 3)
-                frames = (self.read_frames(meta, first, last) if method == "track"
-                          else np.broadcast_to(np.zeros(3, np.uint8), shape))
+                if method == "track":
+                    frames = self.read_frames(meta, first, last)  # the tracker reports each frame pair's flow
+                else:
+                    frames = np.broadcast_to(np.zeros(3, np.uint8), shape)
                 ranged = make_masks(frames, {k - first: m for k, m in keyframes.items()}, method=method,
                                     static_frame=None if method == "track" else frame - first, progress=progress)
                 masks = np.zeros((t, meta["height"], meta["width"]), bool)
@@ -429,16 +512,32 @@ class Studio:
             raise ConflictError("this clip has no masks yet: draw a keyframe mask and track it (or repeat it) first")
 
     def submit_preview(self, meta: dict, options: RemoveOptions, *, first: int = 0, count: int | None = None,
-                       params: dict | None = None) -> Job:
-        """Start a job that fills ``count`` frames from ``first`` (default: the server's preview length).
+                       quality: str = "full", params: dict | None = None) -> Job:
+        """Start a job that fills ``count`` frames from ``first``.
+
+        ``quality="full"`` fills them with ``options`` at full size (:func:`remove_range`; default
+        ``count``: the server's preview length); ``"quick"`` with the ``fast`` preset at half size
+        (clips under 256 pixels wide at full size), on :data:`QUICK_PREVIEW_FRAMES` frames by
+        default, without context frames: a look in seconds, not the final quality.  A quick
+        preview's frames are written as they are filled.
 
         Raises:
-            ConflictError: the clip has no masks yet.  InvalidOptionError: ``first`` is past the clip.
+            ConflictError: the clip has no masks yet.  InvalidOptionError: ``first`` is past the clip,
+            or an unknown ``quality``.
         """
         self.require_masks(meta)
+        options = with_references(self, meta, options)
+        if quality not in PREVIEW_QUALITIES:
+            raise InvalidOptionError(f"unknown preview quality {quality!r}; choose one of: {', '.join(PREVIEW_QUALITIES)}")
         t = meta["frame_count"]
         if first >= t:
             raise InvalidOptionError(f"preview start {first} is past the clip's last frame ({t - 1})")
+        if quality == "quick":
+            count = min(count or QUICK_PREVIEW_FRAMES, t - first)
+            return self.jobs.submit("preview", self._quick_preview(meta, options, first, first + count - 1),
+                                    clip_id=meta["id"], total=count,
+                                    params={"first": first, "last": first + count - 1, "quality": quality,
+                                            **(params or {})})
         count = min(count or self.preview_frames, t - first)
         last = first + count - 1
 
@@ -459,10 +558,43 @@ class Studio:
             seconds = time.monotonic() - started
             progress.phase("measuring")
             metrics = measure_result(filled.original, filled.result, filled.masks, dilate=options.dilate)
-            return {"first": first, "last": last, "seconds": round(seconds, 2), "metrics": metrics}
+            return {"first": first, "last": last, "seconds": round(seconds, 2), "metrics": metrics,
+                    "quality": "full", "scale": 1.0}
 
         return self.jobs.submit("preview", run, clip_id=meta["id"], total=count,
-                                params={"first": first, "last": last, **(params or {})})
+                                params={"first": first, "last": last, "quality": quality, **(params or {})})
+
+    def _quick_preview(self, meta: dict, options: RemoveOptions, first: int, last: int):
+        """The job of a quick preview of frames ``first``..``last`` (see :meth:`submit_preview`)."""
+        scale = QUICK_PREVIEW_SCALE if meta["width"] >= QUICK_MIN_WIDTH else 1.0
+        count = last - first + 1
+        quick = options_from_preset("fast", engine=options.engine, dilate=max(1, round(options.dilate * scale)),
+                                    fringe=round(options.fringe * scale), feather=options.feather * scale,
+                                    blend=options.blend, shots=options.shots)
+
+        def run(job_dir: Path, progress) -> dict:
+            out_dir = job_dir / "frames"
+            out_dir.mkdir(exist_ok=True)
+            progress.phase("reading", count)
+            started = time.monotonic()
+            frames = self.read_frames(meta, first, last)
+            progress(0, count)
+            source = open_masks(self.clip_dir(meta["id"]) / "masks", meta["frame_count"], meta["height"], meta["width"])
+            masks = np.stack(list(islice(source, first, last + 1)))
+            frames, masks = resize_clip(frames, masks, scale)
+            painted = replace(quick, references=scaled_references(options.references, first, last, frames.shape[1:3]))
+            progress.phase("filling", count)
+            results = []
+            for offset, image in enumerate(remove_stream(frames, masks, painted, total=count, progress=progress)):
+                save_jpeg(out_dir / f"{first + offset:05d}.jpg", image, self.jpeg_quality)
+                results.append(image)
+            seconds = time.monotonic() - started
+            progress.phase("measuring")
+            metrics = measure_result(frames, np.stack(results), masks, dilate=quick.dilate)
+            return {"first": first, "last": last, "seconds": round(seconds, 2), "metrics": metrics,
+                    "quality": "quick", "scale": scale}
+
+        return run
 
     def submit_remove(self, meta: dict, options: RemoveOptions, encode: EncodeOptions, *,
                       params: dict | None = None) -> Job:
@@ -472,6 +604,7 @@ class Studio:
             ConflictError: the clip has no masks yet.
         """
         self.require_masks(meta)
+        options = with_references(self, meta, options)
         t = meta["frame_count"]
 
         def run(job_dir: Path, progress) -> dict:
@@ -523,9 +656,235 @@ class Studio:
         return job
 
     def result_frame(self, job_id: str, index: int) -> Path:
-        """The JPEG of frame ``index`` of a finished preview's or run's result."""
-        job = self.finished_job(job_id)
+        """The JPEG of frame ``index`` of a preview's or run's result (a running preview's once written)."""
+        job = self.job(job_id)
+        if not (job.kind == "preview" and job.state == "running"):
+            job = self.finished_job(job_id)
         file = self.jobs.job_dir(job_id) / "frames" / f"{index:05d}.jpg"
         if job.kind not in ("preview", "remove") or not file.is_file():
             raise InputNotFoundError(f"job {job_id} has no result frame {index}")
         return file
+
+
+# -- replace: a picture on a tracked surface (vinpaint.recipes.replace) --------------------------------------
+
+#: frames a replace preview inserts the picture on, around the keyframe
+REPLACE_PREVIEW_FRAMES = 12
+#: a quad under this many square pixels cannot carry a picture (four clicks on nearly one spot)
+_MIN_QUAD_AREA = 16.0
+
+
+def replace_picture_file(studio: Studio, meta: dict) -> Path:
+    """Where the clip's replacement picture is kept (an RGBA PNG written by :func:`save_replace_picture`)."""
+    return studio.clip_dir(meta["id"]) / "replace" / "picture.png"
+
+
+def save_replace_picture(studio: Studio, meta: dict, data: bytes) -> dict:
+    """Decode an uploaded picture and keep it as the clip's replacement (RGBA PNG; alpha kept).
+
+    Returns ``{"width": w, "height": h, "alpha": bool}`` (``alpha``: some pixel is not opaque).
+
+    Raises:
+        UnreadableInputError: the bytes are not an image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            picture = np.asarray(image.convert("RGBA"), np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise UnreadableInputError(f"the picture is not an image vinpaint can read ({error}); "
+                                   "upload a PNG, JPEG or WebP") from None
+    file = replace_picture_file(studio, meta)
+    file.parent.mkdir(exist_ok=True)
+    tmp = file.with_name(f".{file.name}.tmp.png")
+    Image.fromarray(picture, "RGBA").save(tmp, format="PNG", compress_level=1)
+    tmp.replace(file)
+    return {"width": int(picture.shape[1]), "height": int(picture.shape[0]), "alpha": bool((picture[..., 3] < 255).any())}
+
+
+def check_replace_corners(meta: dict, corners: Sequence[Sequence[float]]) -> np.ndarray:
+    """Four ``(x, y)`` corners clicked on the clip's frame, checked: ``(4,2)`` float64 in the order given.
+
+    Raises:
+        InvalidOptionError: not four ``(x, y)`` pairs, a corner outside the frame, or a quad too small
+        or folded (its edges cross).
+    """
+    from ..masks.track.plane import order_corners
+
+    if len(corners) != 4 or any(len(point) != 2 for point in corners):
+        raise InvalidOptionError(f"give four corners [[x, y], ...] of the surface, got {len(corners)} points")
+    quad = np.asarray(corners, np.float64)
+    width, height = meta["width"], meta["height"]
+    for x, y in quad:
+        if not (0 <= x <= width and 0 <= y <= height):
+            raise InvalidOptionError(f"corner ({x:g}, {y:g}) is outside the {width}x{height} frame; "
+                                     "click the four corners on the frame")
+    ordered = order_corners(quad)
+    x, y = ordered[:, 0], ordered[:, 1]
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    edges = np.roll(ordered, -1, axis=0) - ordered
+    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    if area < _MIN_QUAD_AREA or not ((turns > 0).all() or (turns < 0).all()):
+        raise InvalidOptionError(f"the four corners make a quad of {area:.0f} square pixels that is not convex or "
+                                 "too small; click the surface's four corners, spread apart")
+    return quad
+
+
+def submit_replace(studio: Studio, meta: dict, corners: Sequence[Sequence[float]], *, keyframe: int,
+                   preview: bool = True, first: int | None = None, count: int | None = None,
+                   params: dict | None = None) -> Job:
+    """Start a job that puts the clip's picture on the surface ``corners`` mark on frame ``keyframe``.
+
+    ``preview=True``: a ``preview`` job over ``count`` frames (default :data:`REPLACE_PREVIEW_FRAMES`)
+    from ``first`` (default: centred on the keyframe), with :func:`vinpaint.recipes.replace.replace_with_details`
+    on those frames; its frames are written as JPEG.  ``preview=False``: a ``remove`` job (the page's
+    run: its video is downloaded like a fill's) over the whole clip with
+    :func:`vinpaint.recipes.replace.replace_file`.  Both record ``params["recipe"] = "replace"``.
+
+    Raises:
+        ConflictError: no picture uploaded yet.  InputNotFoundError: ``keyframe`` past the clip.
+        InvalidOptionError: bad corners (:func:`check_replace_corners`), or a range that leaves out the keyframe.
+    """
+    from ..recipes.replace import replace_file, replace_with_details
+
+    studio._check_frame(meta, keyframe)
+    quad = check_replace_corners(meta, corners)
+    picture_file = replace_picture_file(studio, meta)
+    if not picture_file.is_file():
+        raise ConflictError("upload the picture to put on the surface first")
+    t = meta["frame_count"]
+    recorded = {"recipe": "replace", "keyframe": keyframe, "corners": quad.tolist(), **(params or {})}
+    if preview:
+        count = min(count or REPLACE_PREVIEW_FRAMES, t)
+        first = max(0, min(keyframe - count // 2, t - count)) if first is None else first
+        last = min(first + count - 1, t - 1)
+        if not first <= keyframe <= last:
+            raise InvalidOptionError(f"the preview's frames {first}-{last} must include the keyframe {keyframe}")
+        count = last - first + 1
+
+        def run_preview(job_dir: Path, progress) -> dict:
+            from PIL import Image
+
+            out_dir = job_dir / "frames"
+            out_dir.mkdir(exist_ok=True)
+            progress.phase("reading", count)
+            started = time.monotonic()
+            frames = studio.read_frames(meta, first, last)
+            with Image.open(picture_file) as image:
+                picture = np.asarray(image.convert("RGBA"), np.uint8)
+            progress.phase("tracking and inserting", count)
+            done = replace_with_details(frames, quad, picture, keyframe=keyframe - first)
+            for offset, image in enumerate(done.frames):
+                save_jpeg(out_dir / f"{first + offset:05d}.jpg", image, studio.jpeg_quality)
+                progress(offset + 1, count)
+            return {"first": first, "last": last, "seconds": round(time.monotonic() - started, 2),
+                    "quality": "full", "scale": 1.0, "recipe": "replace",
+                    "changed_fraction": round(float(done.changed.mean()), 5),
+                    "occluded_fraction": round(float(done.occluders.mean()), 5)}
+
+        return studio.jobs.submit("preview", run_preview, clip_id=meta["id"], total=count,
+                                  params={"first": first, "last": last, "quality": "full", **recorded})
+
+    region = f"{keyframe}:" + ",".join(f"{v:.3f}" for v in quad.ravel())
+
+    def run_whole(job_dir: Path, progress) -> dict:
+        started = time.monotonic()
+        progress.phase("tracking and inserting", t)
+        result = replace_file(Path(meta["source"]), job_dir / "result.mp4", region=region, replacement=picture_file,
+                              fps=studio._fps(meta), overwrite=True, progress=progress)
+        seconds = time.monotonic() - started
+        out_dir = job_dir / "frames"
+        out_dir.mkdir(exist_ok=True)
+        (job_dir / "masks").mkdir(exist_ok=True)  # no masks: the download of a run's masks is an empty zip
+        images = []
+        progress.phase("reading the result back", t)
+        for index, image in enumerate(open_video(result.output).images()):
+            save_jpeg(out_dir / f"{index:05d}.jpg", image, studio.jpeg_quality)
+            images.append(index)
+            progress(index + 1, t)
+            if meta["kind"] == "image":
+                write_png(job_dir / "result.png", image)
+        return {"first": 0, "last": len(images) - 1, "frame_count": len(images), "seconds": round(seconds, 2),
+                "fps": round(t / seconds, 2) if seconds > 0 else None, "recipe": "replace"}
+
+    return studio.jobs.submit("remove", run_whole, clip_id=meta["id"], total=t, params=recorded)
+
+
+# -- painted reference frames and the ONNX segmenter ----------------------------------------------------------------
+
+
+def reference_file(studio: Studio, meta: dict, index: int) -> Path:
+    """Where the painted reference of frame ``index`` is kept (a PNG, RGB)."""
+    return studio.clip_dir(meta["id"]) / "references" / f"{index:05d}.png"
+
+
+def reference_frames(studio: Studio, clip_id: str) -> list[int]:
+    """The frames of the clip that have a painted reference, in order."""
+    folder = studio.clip_dir(clip_id) / "references"
+    return sorted(int(p.stem) for p in folder.glob("*.png") if p.stem.isdigit()) if folder.is_dir() else []
+
+
+def save_reference(studio: Studio, meta: dict, index: int, data: bytes) -> None:
+    """Store ``data`` (a PNG or JPEG of the clip's size) as the painted clean version of frame ``index``.
+
+    Raises:
+        InputNotFoundError: no such frame.  UnreadableInputError: not an image.
+        InvalidOptionError: not the clip's size.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    studio._check_frame(meta, index)
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            if picture.format not in ("PNG", "JPEG"):
+                raise UnreadableInputError(f"the painted frame must be a PNG or JPEG image, got {picture.format}")
+            image = np.asarray(picture.convert("RGB"))
+    except (UnidentifiedImageError, OSError):
+        raise UnreadableInputError("the painted frame must be a PNG or JPEG image") from None
+    if image.shape[:2] != (meta["height"], meta["width"]):
+        raise InvalidOptionError(f"the painted frame is {image.shape[1]}x{image.shape[0]}, the clip is "
+                                 f"{meta['width']}x{meta['height']}: export the whole frame at the clip's size")
+    file = reference_file(studio, meta, index)
+    file.parent.mkdir(exist_ok=True)
+    tmp = file.with_name(f".{file.stem}.tmp.png")
+    write_png(tmp, image)
+    tmp.replace(file)
+
+
+def delete_reference(studio: Studio, meta: dict, index: int) -> None:
+    """Remove the painted reference of frame ``index`` (nothing happens when it has none)."""
+    reference_file(studio, meta, index).unlink(missing_ok=True)
+
+
+def with_references(studio: Studio, meta: dict, options: RemoveOptions) -> RemoveOptions:
+    """``options`` with the clip's painted frames as ``references`` (frame indices of the whole clip)."""
+    references = {index: reference_file(studio, meta, index) for index in reference_frames(studio, meta["id"])}
+    return replace(options, references={**references, **options.references}) if references else options
+
+
+def scaled_references(references: dict, first: int, last: int, size: tuple[int, int]) -> dict:
+    """References of frames ``first``..``last``, counted from ``first`` and resized to ``size`` ``(H, W)`` (quick previews)."""
+    import cv2
+
+    from ..io import read_image
+
+    scaled = {}
+    for frame, image in references.items():
+        if first <= frame <= last:
+            image = image if isinstance(image, np.ndarray) else read_image(image)
+            if image.shape[:2] != tuple(size):
+                image = cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+            scaled[frame - first] = image
+    return scaled
+
+
+def model_segment(segmenter, image: np.ndarray, points: Sequence[tuple[float, float, bool]],
+                  box: Sequence[float] | None) -> np.ndarray:
+    """The object the clicks and the ``(x0, y0, x1, y1)`` box select on ``image``, by an ONNX segmenter; ``(H,W)`` bool."""
+    boxes = []
+    if box is not None:
+        x0, y0, x1, y1 = (float(v) for v in box)
+        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        boxes.append((x0, y0, x1 - x0, y1 - y0))
+    return np.asarray(segmenter(image, [(x, y, positive) for x, y, positive in points], boxes), bool)

@@ -10,14 +10,17 @@ from vinpaint.errors import InvalidOptionError
 from vinpaint.io import write_png
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.detectors.watermark import (
+    STATIC_SCENE_SHARE,
     find_watermark,
+    gradient_statistics,
     integrate_gradients,
     median_gradients,
     sample_frames,
+    static_scene_share,
+    temporal_damping,
     watermark_masks,
 )
 from vinpaint.testing.synthetic import make_panning_clip
-
 
 # -- overlays used here and in the job tests -------------------------------------------------------
 
@@ -142,3 +145,70 @@ def test_finds_logo_and_timestamp_on_real_clips(shared_data, clip):
     assert iou(found & ~near, logo) >= 0.8
     assert iou(found & near, stamp) >= 0.8
     assert iou(found, logo | stamp) >= 0.8
+
+
+# -- static shots: the overlay's own cue (it varies less than the scene under it) -------------------
+
+def largest_false_region(found: np.ndarray, truth: np.ndarray) -> int:
+    count, _, stats, _ = cv2.connectedComponentsWithStats((found & ~truth).astype(np.uint8), connectivity=8)
+    return int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
+
+
+def still_clip(frames: int = 32, height: int = 120, width: int = 200) -> np.ndarray:
+    """A static camera on a still, sharp scene (blocks and lines: constant edges everywhere) with sensor
+    noise (sigma 2 grey levels) and one person-sized box walking across."""
+    rng = np.random.default_rng(3)
+    scene = np.repeat(np.repeat(rng.integers(40, 220, (height // 8, width // 8, 3)), 8, 0), 8, 1).astype(np.float32)
+    cv2.line(scene, (0, height // 2), (width, height // 3), (250, 250, 250), 2)
+    clip = np.empty((frames, height, width, 3), np.uint8)
+    for t in range(frames):
+        frame = scene + rng.normal(0, 2, scene.shape)
+        x = 20 + 4 * t
+        frame[40:100, x : x + 20] = (200, 60, 60)
+        clip[t] = np.clip(np.rint(frame), 0, 255).astype(np.uint8)
+    return clip
+
+
+def test_static_shot_finds_overlays_and_no_scene_edge():
+    frames = still_clip()
+    h, w = frames.shape[1:3]
+    logo = logo_alpha(h, w, x=w - 48, y=4, size=44)
+    stamp = timestamp_alpha(h, w, x=4, y=h - 6, text="12:34:56", scale=0.45)
+    marked = overlay(overlay(frames, logo, (255, 255, 255), 0.5), stamp, (255, 255, 0), 1.0)
+    truth = (logo > 0.1) | (stamp > 0.1)
+    found = find_watermark(marked)
+    assert iou(found, truth) >= 0.8
+    assert largest_false_region(found, truth) <= 0.001 * h * w
+
+
+def test_static_shot_without_overlay_gives_empty_mask():
+    assert find_watermark(still_clip()).sum() == 0
+
+
+def test_temporal_damping_is_one_minus_opacity():
+    frames = still_clip()
+    h, w = frames.shape[1:3]
+    square = np.zeros((h, w), np.float32)
+    square[10:30, 10:30] = 1
+    ratio, measurable, _ = temporal_damping(overlay(frames, square, (255, 255, 255), 0.6))
+    assert ratio.shape == (h, w) and measurable[15:25, 15:25].all()
+    assert abs(float(np.median(ratio[15:25, 15:25])) - 0.4) < 0.1
+    assert abs(float(np.median(ratio[102:118, 60:180])) - 1.0) < 0.15  # below the walker
+
+
+def test_static_scene_share_tells_a_static_shot_from_a_pan(panning):
+    for frames, static in ((still_clip(), True), (panning.frames, False)):
+        gx, gy, typical = gradient_statistics(frames)
+        consistency = np.sqrt((gx**2 + gy**2).sum(-1)) / np.maximum(typical, 1.0)
+        assert (static_scene_share(consistency, typical) >= STATIC_SCENE_SHARE) == static
+
+
+@pytest.mark.slow
+def test_static_camera_real_clip(shared_data):
+    """schoolgirls: a static camera, three girls moving; a half-transparent logo and a timestamp."""
+    frames, _ = sample_frames(shared_data / "schoolgirls" / "frames", 48)
+    marked, truth = watermarked_clip(frames)
+    found = find_watermark(marked)
+    h, w = truth.shape
+    assert iou(found, truth) >= 0.8
+    assert largest_false_region(found, truth) <= 0.001 * h * w

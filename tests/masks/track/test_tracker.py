@@ -9,9 +9,10 @@ from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchE
 from vinpaint.flow import estimate_flow
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
+from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
 from vinpaint.masks.track.morphology import dilate
 from vinpaint.masks.track.motion import fit_similarity, move_affine, object_flow
-from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
+from vinpaint.testing.synthetic import make_panning_clip
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -247,3 +248,11 @@ def test_inits_every_20_frames_keep_the_rider_on_bmx_trees(shared_data):
     tracked = track_masks(frames, inits)
     between = [k for k in range(len(frames)) if k not in inits]
     assert mean_iou(tracked[between], truth[between]) > 0.56  # measured 0.601
+
+
+def test_progress_reports_each_flow_pair_then_each_object_in_frames_of_the_clip():
+    clip = make_panning_clip(frames=6)
+    calls = []
+    track_masks(clip.frames, {0: clip.masks[0]}, progress=lambda done, total: calls.append((done, total)))
+    # 5 pairs then 6 frames of one object: 11 steps, reported as frames of 6
+    assert calls == [(step * 6 // 11, 6) for step in (1, 2, 3, 4, 5, 11)]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -37,6 +37,7 @@ import numpy as np
 from ...arrays import check_flow, check_frames
 from ...errors import InvalidArrayError, InvalidOptionError
 from ...flow import estimate_flow, warp
+from ...io.shots import cuts_for_option, detect_cuts, shot_spans
 from .. import MASK_SOURCES
 from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
@@ -65,6 +66,7 @@ def track_masks(
     progress: Progress | None = None,
     motion: str = "auto",
     plate: bool = True,
+    shots: str | Sequence[int] = "auto",
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
 
@@ -85,7 +87,8 @@ def track_masks(
         refine: refine every warped mask against its frame with the colour model (False: warp only).
         smooth: radius in frames of the flow-aligned temporal smoothing (0 = off).
         flows: precomputed ``(forward, backward)`` from :func:`vinpaint.flow.estimate_flow`.
-        progress: ``progress(done, total)`` called as frames of each object are tracked.
+        progress: ``progress(done, total)`` in frames of the clip, called after each frame pair's flow
+            (when ``flows`` is not given) and as each object is tracked; it ends at ``(T, T)``.
         motion: how masks move between frames, one of :data:`MOTION_MODELS`: ``"flow"`` (per
             pixel), ``"similarity"`` (rigidly, RANSAC fit to the flow in the mask) or ``"auto"``
             (default: per anchor, whichever returns closer to the anchor after a round trip of up
@@ -95,6 +98,9 @@ def track_masks(
             background's motion, with the object left out; what matches them is background.
             Measured against off, from first-frame masks: mean IoU 0.552 -> 0.637 (bmx-trees),
             0.743 -> 0.815 (tennis), 0.763 -> 0.812 (schoolgirls), at 1.3-2x the tracking time.
+        shots: shot cuts, never tracked across: ``"auto"`` (detected, :mod:`vinpaint.io.shots`),
+            ``"none"``, a text file of cut frames, or a list of them.  Each shot is tracked from its own
+            keyframes; a shot without one gets an empty mask and a logged warning naming its frames.
 
     Raises:
         InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id or ``motion``.
@@ -108,7 +114,7 @@ def track_masks(
     of the time without them.  Pass ``flows`` when tracking again on the same frames.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
-                           smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate)
+                           smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate, shots=shots)
     return labels > 0
 
 
@@ -127,6 +133,7 @@ def track_objects(
     motion: str = "auto",
     plate: bool = True,
     settings: TrackerSettings = TRACKER_SETTINGS,
+    shots: str | Sequence[int] = "auto",
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).
 
@@ -136,15 +143,34 @@ def track_objects(
     frames = check_frames(frames)
     t, h, w = frames.shape[:3]
     anchors = split_anchors(init, t, h, w, ids)
+    cuts = cuts_for_option(shots, frame_count=t) if isinstance(shots, str) else sorted(int(cut) for cut in shots)
+    if cuts is None:
+        cuts = detect_cuts(frames)
+    spans = shot_spans(cuts, t)
+    if len(spans) > 1:
+        return _track_shots(frames, init, spans, anchors, flows=flows, progress=progress,
+                            options=dict(flow=flow, flow_scale=flow_scale, band=band, refine=refine, smooth=smooth,
+                                         motion=motion, plate=plate, settings=settings))
     if band < 0:
         raise InvalidOptionError(f"band must be >= 0 pixels, got {band}")
     if smooth < 0:
         raise InvalidOptionError(f"smooth must be >= 0 frames, got {smooth}")
     if motion not in MOTION_MODELS:
         raise InvalidOptionError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
+    # progress counts steps (the flow's frame pairs when estimated here, then each object's frames),
+    # reported in frames of the clip so that every mask source ends at (T, T)
+    flow_steps = t - 1 if flows is None else 0
+    steps = flow_steps + t * len(anchors)
+
+    def report(step: int) -> None:
+        if progress:
+            progress(step * t // steps, t)
+
     if flows is None:
         estimator = tracking_flow_estimator() if flow is None else None
-        forward, backward = (estimate_flow(frames, method=flow or "dis", scale=flow_scale, estimator=estimator)
+        pair_progress = None if progress is None else (lambda done, _pairs: report(done))
+        forward, backward = (estimate_flow(frames, method=flow or "dis", scale=flow_scale, estimator=estimator,
+                                           progress=pair_progress)
                              if t > 1 else (None, None))
     else:
         forward, backward = (check_flow(f, (h, w), name=name) for f, name in zip(flows, ("forward flow", "backward flow")))
@@ -153,16 +179,38 @@ def track_objects(
     background = BackgroundMotion(forward, backward) if plate and refine and band and t > 1 else None
     best = np.zeros((t, h, w), np.float32)
     labels = np.zeros((t, h, w), np.int32)
-    total = t * len(anchors)
     for number, (object_id, keyed) in enumerate(anchors.items()):
         soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion,
                              background=background, settings=settings)
         wins = (soft > 0.5) & (soft > best)
         labels[wins] = object_id
         np.maximum(best, soft, out=best)
-        if progress:
-            progress((number + 1) * t, total)
+        report(flow_steps + (number + 1) * t)
         log.debug("object %d: tracked from frames %s", object_id, sorted(keyed))
+    return labels
+
+
+def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list[tuple[int, int]],
+                 anchors: dict[int, dict[int, np.ndarray]], *, flows, progress: Progress | None,
+                 options: dict) -> np.ndarray:
+    """:func:`track_objects` run on each shot alone, from the keyframes within it; labels ``(T,H,W)`` int32."""
+    t, h, w = frames.shape[:3]
+    labels = np.zeros((t, h, w), np.int32)
+    for start, stop in spans:
+        keyed_ids = sorted(object_id for object_id, keyed in anchors.items() if any(start <= key < stop for key in keyed))
+        if not keyed_ids:
+            log.warning("frames %d-%d are a shot of their own (cuts at %d and %d) with no keyframe mask: they get no "
+                        "mask; give a keyframe within them to track an object there", start, stop - 1, start, stop)
+            continue
+        shot_flows = None if flows is None else tuple(f[start:stop - 1] for f in flows)
+        shot_progress = None if progress is None else (lambda done, total, start=start: progress(start + done * (stop - start) // max(total or 1, 1), t))
+        log.debug("tracking shot %d-%d from its keyframes", start, stop - 1)
+        labels[start:stop] = track_objects(frames[start:stop], {key - start: mask for key, mask in init.items()
+                                                               if start <= key < stop},
+                                           ids=keyed_ids, flows=shot_flows, progress=shot_progress, shots="none",
+                                           **options)
+    if progress:
+        progress(t, t)
     return labels
 
 

@@ -1,0 +1,175 @@
+"""``remove_file`` on a Dask cluster: chunks filled by workers, segments joined, resumable.
+
+The client plans the chunks (shot-aware, :mod:`.plan`), writes the job folder's manifest (:mod:`.job`),
+submits one task per pending chunk and records each chunk done as its segment arrives.  Tasks carry
+paths, frame numbers and options only: every worker decodes its own frames from the source and writes
+its own segment, so frames never travel through the scheduler (all workers must see the same files).
+When every chunk is done, the segments are joined without re-encoding (:func:`.segments.join_segments`)
+and the job folder is removed.
+
+Dask: M. Rocklin, "Dask: Parallel Computation with Blocked algorithms and Task Scheduling", SciPy 2015.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+from ..errors import InvalidOptionError, MissingDependencyError
+from ..io import EncodeOptions, check_output, open_masks, open_video
+from ..io.shots import cuts_for_option, detect_cuts
+from ..io.writers import is_folder_output
+from ..pipeline import Progress, RemoveOptions, check_frame_range
+from .job import job_folder, load_job, new_job, remove_job
+from .plan import plan_chunks
+from .segments import fill_chunk, frame_timestamps, join_segments
+
+log = logging.getLogger(__name__)
+
+#: frames a chunk produces by default: 400 frames of 432x240 take about a minute on one core
+DEFAULT_CHUNK_FRAMES = 400
+
+
+def dask_client(*, workers: int | None = None, scheduler: str | None = None):
+    """A ``dask.distributed.Client``: of the cluster at ``scheduler``, or of a new local cluster of
+    ``workers`` single-threaded processes.  Close it (and its cluster) when done.
+
+    Raises:
+        MissingDependencyError: dask.distributed is not installed.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise MissingDependencyError("running on several workers needs Dask: pip install 'dask[distributed]'") from None
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    return Client(cluster)
+
+
+def remove_file_distributed(
+    input_path: str | Path,
+    mask_path: str | Path,
+    output_path: str | Path,
+    options: RemoveOptions | None = None,
+    *,
+    encode: EncodeOptions | None = None,
+    mask_ids: list[int] | None = None,
+    fps: float | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    client=None,
+    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    lead: int | None = None,
+) -> Path:
+    """:func:`vinpaint.pipeline.remove_file` in chunks on a Dask cluster; rerunning resumes a killed run.
+
+    Args:
+        workers: processes of a local cluster (when neither ``scheduler`` nor ``client`` is given).
+        scheduler: address of a running Dask scheduler (``tcp://host:8786``).
+        client: a ``dask.distributed.Client`` to use (it is not closed).
+        chunk_frames: frames a chunk produces (rounded to whole windows); lead: frames filled before
+            each chunk and dropped (:func:`vinpaint.distributed.plan.plan_chunks`).
+        The rest: as :func:`~vinpaint.pipeline.remove_file`.
+
+    The job folder ``OUTPUT.vinpaint-job/`` holds the manifest and segments until the output is written.
+
+    Raises:
+        InvalidOptionError: a folder of PNG frames as output (segments are joined as a container).
+        ConflictError: the job folder holds another run's job.
+        The errors of :func:`~vinpaint.pipeline.remove_file`.
+    """
+    options = options or RemoveOptions()
+    encode = encode or EncodeOptions()
+    output = Path(output_path)
+    if is_folder_output(output):
+        raise InvalidOptionError("several workers write a video file (.mkv, .mp4...); for a folder of frames run one "
+                                 "process (no --workers)")
+    if getattr(options, "references", None):
+        raise InvalidOptionError("reference frames are not yet taken by chunked runs; run one process (no --workers)")
+    source = open_video(input_path, fps=fps)
+    info = source.info
+    check_output(output, inputs=(input_path, mask_path), overwrite=overwrite)
+    open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)  # fails now, not on a worker
+    check_frame_range(options.frame_range, info.frame_count)
+    signature = _signature_of(input_path, mask_path, output, options, encode=encode, mask_ids=mask_ids, fps=fps,
+                              chunk_frames=chunk_frames, lead=lead)
+    folder = job_folder(output)
+    suffix = output.suffix.lower()
+    job = load_job(folder, signature, suffix)
+    if job is None:
+        cuts = cuts_for_option(options.shots, frame_count=info.frame_count)
+        if cuts is None:
+            cuts = detect_cuts(source.images())
+        log.info("%d shot cut(s) found: %s", len(cuts), cuts)
+        chunks = plan_chunks(info.frame_count, cuts, chunk_frames=chunk_frames, window=options.window,
+                             context=options.context, lead=lead)
+        job = new_job(folder, signature, chunks, {"cuts": cuts, "stamps": frame_timestamps(input_path, fps=fps)})
+    else:
+        log.warning("resuming the job in %s: %d of %d chunks are done and skipped; doing the other %d",
+                    folder, len(job.done), len(job.chunks), len(job.pending()))
+    stamps, cuts = job.extra["stamps"], job.extra["cuts"]
+    done_frames = sum(chunk.last - chunk.first + 1 for chunk in job.chunks if chunk.index in job.done)
+    if progress:
+        progress(done_frames, info.frame_count)
+    pending = job.pending()
+    if pending:
+        own_client = client is None
+        client = client or dask_client(workers=workers, scheduler=scheduler)
+        try:
+            from dask.distributed import as_completed
+
+            plain = _plain(asdict(options))
+            futures = {client.submit(fill_chunk, str(Path(input_path).resolve()), str(Path(mask_path).resolve()),
+                                     str(job.segment(chunk, suffix)), chunk.to_dict(),
+                                     stamps[chunk.read_first:chunk.read_last + 1], cuts, plain, _plain(asdict(encode)),
+                                     mask_ids=list(mask_ids) if mask_ids else None, fps=fps, pure=False): chunk
+                       for chunk in pending}
+            for future in as_completed(futures):
+                future.result()  # a chunk's error stops the run; the chunks done so far stay done
+                chunk = futures[future]
+                job.mark_done(chunk)
+                done_frames += chunk.last - chunk.first + 1
+                log.info("chunk %d of %d done (frames %d-%d)", chunk.index + 1, len(job.chunks), chunk.first, chunk.last)
+                if progress:
+                    progress(done_frames, info.frame_count)
+        finally:
+            if own_client:
+                cluster = client.cluster
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    check_output(output, inputs=(input_path, mask_path), overwrite=overwrite)
+    join_segments([job.segment(chunk, suffix) for chunk in job.chunks], [stamps[chunk.first] for chunk in job.chunks],
+                  Path(input_path), info.time_base, output,
+                  copy_streams=info.kind == "video" and bool(info.audio_streams or info.other_streams))
+    remove_job(folder)
+    return output
+
+
+def _signature_of(input_path, mask_path, output: Path, options: RemoveOptions, *, encode: EncodeOptions | None = None,
+                  mask_ids=None, fps=None, chunk_frames: int = DEFAULT_CHUNK_FRAMES, lead: int | None = None) -> dict:
+    """What makes two runs the same job: a job folder is resumed only by a run of equal signature."""
+    return {"input": str(Path(input_path).resolve()), "input_size": _size(input_path),
+            "mask": str(Path(mask_path).resolve()), "output": str(Path(output).resolve()),
+            "options": _plain(asdict(options)), "encode": _plain(asdict(encode or EncodeOptions())),
+            "mask_ids": list(mask_ids) if mask_ids else None, "fps": fps, "chunk_frames": chunk_frames, "lead": lead}
+
+
+def _size(path: str | Path) -> int | None:
+    path = Path(path)
+    return path.stat().st_size if path.is_file() else None
+
+
+def _plain(value):
+    """JSON-safe: tuples as lists (a manifest read back compares equal)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value

@@ -14,18 +14,21 @@ import shutil
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.io.helpers import write_video
 from vinpaint.composite import dilate_mask
 from vinpaint.distributed import remove_file_distributed
-from vinpaint.evaluate.metrics import hole_pairs, psnr, temporal_reference, warping_errors
-from vinpaint.io import open_video, write_png
+from vinpaint.evaluate.metrics import (
+    hole_pairs,
+    psnr,
+    temporal_reference,
+    warping_errors,
+)
+from vinpaint.io import VideoInfo, open_video, open_writer, write_png
 from vinpaint.pipeline import options_from_preset, remove_file
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bmx-trees"
@@ -40,7 +43,11 @@ def main(frame_count: int = 320, chunk_frames: int = 80, preset: str = "default"
     masks = np.stack([cv2.imread(str(DATA / "masks" / files[i].with_suffix(".png").name), 0) > 0 for i in order])
     work = Path(tempfile.mkdtemp(prefix="vinpaint-chunks-"))
     try:
-        video = write_video(work / "clip.mkv", frames, codec="ffv1", pix_fmt="bgr0")
+        video = work / "clip.mkv"  # FFV1: lossless, so every difference below is the fill's
+        info = VideoInfo(video, frames.shape[2], frames.shape[1], len(frames), Fraction(30), Fraction(1, 30))
+        with open_writer(video, info) as sink:
+            for index, frame in enumerate(frames):
+                sink.write(frame, index)
         (work / "masks").mkdir()
         for index, mask in enumerate(masks):
             write_png(work / "masks" / f"{index:05d}.png", mask)

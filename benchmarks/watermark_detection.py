@@ -15,7 +15,6 @@ Run: python benchmarks/watermark_detection.py [--data ../shared/data]
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -29,10 +28,13 @@ from vinpaint.masks.detectors.watermark import (
     sample_frames,
     static_scene_share,
 )
+from vinpaint.testing.overlays import largest_false_region, logo_alpha, watermarked_clip
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "masks" / "detectors"))
-from test_watermark import iou, largest_false_region, logo_alpha, watermarked_clip
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))
 
 DATA = ROOT.parent / "shared" / "data"
 

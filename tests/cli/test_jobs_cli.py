@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from tests.masks.detectors.test_damage import add_damage
 from tests.masks.detectors.test_faces import face_clip
 from tests.masks.detectors.test_text import add_subtitle
-from tests.masks.detectors.test_watermark import watermarked_clip
 from vinpaint.cli import main
 from vinpaint.io import open_video, read_label_image, write_png
+from vinpaint.testing.overlays import watermarked_clip
 from vinpaint.testing.synthetic import make_panning_clip
 
 

@@ -12,12 +12,12 @@ from vinpaint.composite import dilate_mask
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.click import Point
 from vinpaint.masks.keyframes import Keyframe
+from vinpaint.testing.overlays import watermarked_clip
 from vinpaint.testing.synthetic import make_panning_clip
 
 from .detectors.test_damage import add_damage
 from .detectors.test_faces import face_clip
 from .detectors.test_text import add_subtitle
-from .detectors.test_watermark import watermarked_clip
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -11,9 +11,13 @@ import pytest
 from tests.conftest import psnr
 from tests.masks.detectors.test_damage import add_damage
 from tests.masks.detectors.test_faces import box_region, face_clip
-from tests.masks.detectors.test_watermark import watermarked_clip
 from vinpaint.composite import dilate_mask
-from vinpaint.errors import InputNotFoundError, InvalidOptionError, OutputError, VinpaintError
+from vinpaint.errors import (
+    InputNotFoundError,
+    InvalidOptionError,
+    OutputError,
+    VinpaintError,
+)
 from vinpaint.io import open_video, write_png
 from vinpaint.recipes import (
     anonymize,
@@ -25,6 +29,7 @@ from vinpaint.recipes import (
     replace_background,
     restore,
 )
+from vinpaint.testing.overlays import watermarked_clip
 from vinpaint.testing.synthetic import make_panning_clip
 
 

@@ -250,9 +250,11 @@ def test_inits_every_20_frames_keep_the_rider_on_bmx_trees(shared_data):
     assert mean_iou(tracked[between], truth[between]) > 0.56  # measured 0.601
 
 
-def test_progress_reports_each_flow_pair_then_each_object_in_frames_of_the_clip():
+def test_progress_reports_each_flow_pair_then_each_tracked_frame_in_frames_of_the_clip():
     clip = make_panning_clip(frames=6)
     calls = []
     track_masks(clip.frames, {0: clip.masks[0]}, progress=lambda done, total: calls.append((done, total)))
-    # 5 pairs then 6 frames of one object: 11 steps, reported as frames of 6
-    assert calls == [(step * 6 // 11, 6) for step in (1, 2, 3, 4, 5, 11)]
+    # 5 pairs then the 5 frames tracked from the anchor, then the object's end: 11 steps shown as frames of 6
+    assert calls[:5] == [(step * 6 // 11, 6) for step in range(1, 6)]
+    assert len(calls) == 5 + 5 + 1 and calls[-1] == (6, 6)
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)

@@ -180,8 +180,11 @@ def track_objects(
     best = np.zeros((t, h, w), np.float32)
     labels = np.zeros((t, h, w), np.int32)
     for number, (object_id, keyed) in enumerate(anchors.items()):
+        object_start = flow_steps + number * t
+        tracked = itertools.count(1)
+        on_frame = None if progress is None else (lambda: report(min(object_start + next(tracked), object_start + t)))
         soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion,
-                             background=background, settings=settings)
+                             background=background, settings=settings, on_frame=on_frame)
         wins = (soft > 0.5) & (soft > best)
         labels[wins] = object_id
         np.maximum(best, soft, out=best)
@@ -216,8 +219,9 @@ def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list
 
 def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, band: int, smooth: int,
                   motion: str, background: BackgroundMotion | None,
-                  settings: TrackerSettings = TRACKER_SETTINGS) -> np.ndarray:
-    """Soft ``(T,H,W)`` float32 mask of one object from its anchors."""
+                  settings: TrackerSettings = TRACKER_SETTINGS,
+                  on_frame: Callable[[], None] | None = None) -> np.ndarray:
+    """Soft ``(T,H,W)`` float32 mask of one object from its anchors; ``on_frame()`` after each tracked frame."""
     t = len(frames)
     keys = sorted(keyed)
     # a mask drawn with a margin around its object is tracked by its core (the margin's colours
@@ -273,6 +277,8 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
                 w_frame = max(1.0 - abs(frame - key) / span, 1e-3) if bounded else 1.0
                 soft[frame] += w_frame * current
                 weight[frame] += w_frame
+                if on_frame is not None:
+                    on_frame()
     soft /= np.maximum(weight, 1e-6)[:, None, None]
     if smooth and t > 1:
         soft = _smooth_along_flow(soft, forward, backward, smooth, keep=set(keys))

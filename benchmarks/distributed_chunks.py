@@ -14,7 +14,6 @@ import shutil
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -28,7 +27,8 @@ from vinpaint.evaluate.metrics import (
     temporal_reference,
     warping_errors,
 )
-from vinpaint.io import VideoInfo, open_video, open_writer, write_png
+from vinpaint.io import encode_frames, open_video
+from vinpaint.io.masks import write_mask_folder
 from vinpaint.pipeline import options_from_preset, remove_file
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bmx-trees"
@@ -43,14 +43,9 @@ def main(frame_count: int = 320, chunk_frames: int = 80, preset: str = "default"
     masks = np.stack([cv2.imread(str(DATA / "masks" / files[i].with_suffix(".png").name), 0) > 0 for i in order])
     work = Path(tempfile.mkdtemp(prefix="vinpaint-chunks-"))
     try:
-        video = work / "clip.mkv"  # FFV1: lossless, so every difference below is the fill's
-        info = VideoInfo(video, frames.shape[2], frames.shape[1], len(frames), Fraction(30), Fraction(1, 30))
-        with open_writer(video, info) as sink:
-            for index, frame in enumerate(frames):
-                sink.write(frame, index)
-        (work / "masks").mkdir()
-        for index, mask in enumerate(masks):
-            write_png(work / "masks" / f"{index:05d}.png", mask)
+        # FFV1: lossless, so every difference below is the fill's
+        video = encode_frames(frames, work / "clip.mkv", fps=30)
+        write_mask_folder(masks, work / "masks")
         options = options_from_preset(preset, shots="none")
         timings = {}
         started = time.perf_counter()

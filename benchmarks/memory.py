@@ -51,6 +51,7 @@ def prepare(work: Path, data: Path, size: str, frames: int, repeat: int) -> int:
     import numpy as np
 
     from vinpaint.bench import suite as bench
+    from vinpaint.io import encode_frames
     from vinpaint.io.masks import write_mask_folder
 
     clips = {f"{f.shape[2]}x{f.shape[1]}": (f, m) for f, m in bench.speed_clips(data, frames)}
@@ -59,7 +60,7 @@ def prepare(work: Path, data: Path, size: str, frames: int, repeat: int) -> int:
         return 2
     clip, masks = clips[size]
     work.mkdir(parents=True)
-    bench.encode_clip(np.ascontiguousarray(ping_pong(clip, repeat)), work / "input.mp4")
+    encode_frames(np.ascontiguousarray(ping_pong(clip, repeat)), work / "input.mp4")
     write_mask_folder(ping_pong(masks, repeat), work / "masks", overwrite=True)
     return 0
 

@@ -38,16 +38,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..arrays import to_uint8
 from ..composite import dilate_mask
-from ..errors import InputNotFoundError, MaskMismatchError, UnreadableInputError, VinpaintError
-from ..io import open_masks, open_video, write_png
-from ..io.masks import write_mask_folder
+from ..errors import (
+    InputNotFoundError,
+    MaskMismatchError,
+    UnreadableInputError,
+    VinpaintError,
+)
 from ..evaluate.metrics import EvalReport, evaluate, psnr, temporal_reference
 from ..evaluate.report import json_safe
+from ..fill import fill_telea
+from ..io import encode_frames, open_masks, open_video, write_png
+from ..io.masks import write_mask_folder
 from ..options import parse_value
 from ..pipeline import RemoveOptions, remove
-from ..fill import fill_telea
-from ..arrays import to_uint8
 
 log = logging.getLogger(__name__)
 
@@ -852,20 +857,6 @@ def parse_variants(specs: Iterable[str]) -> dict[str, RemoveOptions]:
     return variants
 
 
-def encode_clip(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18) -> Path:
-    """Write ``frames`` ``(T,H,W,3)`` uint8 to a video file (H.264 for ``.mp4``) at ``fps``."""
-    from fractions import Fraction
-
-    from ..io import EncodeOptions, VideoInfo, open_writer
-
-    path = Path(path)
-    info = VideoInfo(path, frames.shape[2], frames.shape[1], len(frames), Fraction(fps), Fraction(1, fps))
-    with open_writer(path, info, options=EncodeOptions(crf=crf)) as writer:
-        for index, frame in enumerate(frames):
-            writer.write(frame, index)
-    return path
-
-
 def measure_speed(
     frames: np.ndarray, masks: np.ndarray, variants: dict[str, RemoveOptions], workdir: str | Path, *,
     baseline: bool = True, progress: Progress | None = None,
@@ -882,7 +873,7 @@ def measure_speed(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     size = f"{frames.shape[2]}x{frames.shape[1]}"
-    video = encode_clip(frames, workdir / f"input-{size}.mp4")
+    video = encode_frames(frames, workdir / f"input-{size}.mp4")
     mask_folder = write_mask_folder(masks, workdir / f"masks-{size}", overwrite=True)
     jobs = {}
     if baseline:

@@ -4,10 +4,18 @@ from .frames import read_frames
 from .images import read_image, read_label_image, write_png
 from .masks import MaskSource, fit_mask, open_masks
 from .readers import READERS, Frame, VideoInfo, VideoSource, open_video
-from .writers import EXTENSIONS, WRITERS, EncodeOptions, VideoSink, check_output, open_writer
+from .writers import (
+    EXTENSIONS,
+    WRITERS,
+    EncodeOptions,
+    VideoSink,
+    check_output,
+    encode_frames,
+    open_writer,
+)
 
 __all__ = [
     "EXTENSIONS", "READERS", "WRITERS", "EncodeOptions", "Frame", "MaskSource", "VideoInfo", "VideoSink",
-    "VideoSource", "check_output", "fit_mask", "open_masks", "open_video", "open_writer", "read_frames",
+    "VideoSource", "check_output", "encode_frames", "fit_mask", "open_masks", "open_video", "open_writer", "read_frames",
     "read_image", "read_label_image", "write_png",
 ]

@@ -563,6 +563,19 @@ def _probe_writable(parent: Path, path: Path) -> None:
     os.unlink(probe)
 
 
+def encode_frames(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18) -> Path:
+    """Write ``frames`` ``(T,H,W,3)`` uint8 RGB to a video file whose extension picks the codec, at ``fps``
+    with timestamps 0, 1, 2... (synthetic clips for demos, tests and benchmarks); returns ``path``."""
+    from fractions import Fraction
+
+    path = Path(path)
+    info = VideoInfo(path, frames.shape[2], frames.shape[1], len(frames), Fraction(fps), Fraction(1, fps))
+    with open_writer(path, info, options=EncodeOptions(crf=crf)) as writer:
+        for index, frame in enumerate(frames):
+            writer.write(frame, index)
+    return path
+
+
 def open_writer(
     output: str | Path,
     info: VideoInfo,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 from ..evaluate.metrics import psnr
-from ..io import EncodeOptions, VideoInfo, open_writer, write_png
+from ..io import encode_frames
+from ..io.masks import write_mask_folder
 from ..pipeline import Progress, RemoveOptions, remove, remove_file
 from .synthetic import make_panning_clip
 
@@ -30,15 +30,8 @@ def run_demo(folder: str | Path, *, progress: Progress | None = None) -> DemoRes
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     clip = make_panning_clip(frames=60, height=180, width=320, object_size=40, object_speed=(3.0, 0.8))
-    info = VideoInfo(folder / "input.mp4", 320, 180, len(clip.frames), Fraction(30), Fraction(1, 30))
-    source = folder / "input.mp4"
-    with open_writer(source, info, options=EncodeOptions(crf=12)) as writer:
-        for index, frame in enumerate(clip.frames):
-            writer.write(frame, index)
-    mask_folder = folder / "mask"
-    mask_folder.mkdir(exist_ok=True)
-    for index, mask in enumerate(clip.masks):
-        write_png(mask_folder / f"{index:05d}.png", mask)
+    source = encode_frames(clip.frames, folder / "input.mp4", fps=30, crf=12)
+    mask_folder = write_mask_folder(clip.masks, folder / "mask", overwrite=True)
     output = remove_file(source, mask_folder, folder / "result.mp4", overwrite=True, progress=progress)
     ours = remove(clip.frames, clip.masks)
     baseline = remove(clip.frames, clip.masks, RemoveOptions(engine="perframe"))

@@ -15,7 +15,11 @@ Columns: ``image only`` is one click with no neighbouring frames (what a caller 
 gets), then one click, two clicks and the box with the neighbouring frames; IoU against the given
 mask, and the reported confidence / ``needs_more_clicks`` of the one-click result.
 
-Run: python benchmarks/click_segmentation.py [--data ../shared/data] [--clips bmx-trees,tennis]
+``--bear DIR`` also clicks once at the centre of the bear (no given masks: judged by eye) on frames
+10, 40 and 70 of the bear clip, with and without the neighbouring frames, prints the selected area
+and writes ``DIR/bear_FRAME.png`` (left: with neighbours, right: the frame alone).
+
+Run: python benchmarks/click_segmentation.py [--data ../shared/data] [--clips bmx-trees,tennis] [--bear DIR]
 """
 
 from __future__ import annotations
@@ -98,10 +102,39 @@ def run_case(image, truth, neighbours, index):
     return row
 
 
+#: bear frames and a click at the bear's centre, picked by eye
+BEAR_CLICKS = {10: (270, 290), 40: (300, 310), 70: (286, 260)}
+
+
+def bear_check(data: Path, out: Path) -> None:
+    """One click on the bear: print the selected area, write the overlays (judge them by eye)."""
+    files = sorted((data / "bear" / "frames").iterdir())
+    out.mkdir(parents=True, exist_ok=True)
+    print("\n| bear frame | neighbours | area (px) | share of frame | bounding box | confidence | asks for a click |")
+    print("|---|---|---|---|---|---|---|")
+    for index, (x, y) in BEAR_CLICKS.items():
+        image = read_image(files[index])
+        neighbours = np.stack([read_image(files[index + o]) for o in NEIGHBOUR_OFFSETS])
+        panels = []
+        for name, options in (("3 before + 3 after", {"neighbours": neighbours}), ("none", {})):
+            found = segment_object(image, [Point(x, y, True, index)], **options)
+            ys, xs = np.nonzero(found.mask)
+            print(f"| {index} | {name} | {int(found.mask.sum())} | {100 * found.mask.mean():.1f} % | x {xs.min()}-{xs.max()}, "
+                  f"y {ys.min()}-{ys.max()} | {found.confidence:.2f} | {'yes' if found.needs_more_clicks else 'no'} |", flush=True)
+            panel = image.copy()
+            panel[found.mask] = (0.45 * panel[found.mask] + (0, 0, 140)).astype(np.uint8)
+            outline, _ = cv2.findContours(found.mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            cv2.drawContours(panel, outline, -1, (255, 255, 0), 2)
+            cv2.circle(panel, (x, y), 5, (255, 0, 0), -1)
+            panels.append(panel)
+        cv2.imwrite(str(out / f"bear_{index:02d}.png"), cv2.cvtColor(np.concatenate(panels, 1), cv2.COLOR_RGB2BGR))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--clips", default=None, help="comma-separated clip names (default: all)")
+    parser.add_argument("--bear", type=Path, default=None, help="also click the bear and write overlays to this folder")
     args = parser.parse_args()
     wanted = set(args.clips.split(",")) if args.clips else None
     columns = ["image only", "1 click", "2 clicks", "box"]
@@ -117,6 +150,8 @@ def main() -> None:
         name = "all" if ids is None else ",".join(map(str, ids))
         print(f"| {clip} | {index} | {name} | " + " | ".join(f"{row[c]:.3f}" for c in columns)
               + f" | {row['confidence']:.2f} | {'yes' if row['ask'] else 'no'} | {seconds:.1f} s |", flush=True)
+    if args.bear is not None:
+        bear_check(args.data, args.bear)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,15 @@ found by a search that looks at the answer.  It says how far the object's outlin
 frame to the next: a tracker that carried the exact previous mask perfectly would score that, and
 beats it only by re-segmenting the outline in every frame.
 
-Run: python benchmarks/mask_tracking.py [--data ../shared/data] [--clips bmx-trees,tennis]
+The "frames/s" column is the first-frame track's frames over its wall-clock seconds, flow included
+(the flow is estimated inside the timed call).  ``--speed`` adds a check at 854x480: the first
+``--speed-frames`` frames of tennis upscaled to 854x480, tracked by default (at the working size,
+``work_size``) and at the full size (``work_size=None``, as before), in the same run, so that their
+ratio holds on a loaded machine even where the absolute frames/s do not.  ``--quick`` leaves out the
+two slow columns (re-anchored, shape change), ``--no-reference`` the shape change only (it depends
+on the given masks alone).
+
+Run: python benchmarks/mask_tracking.py [--data ../shared/data] [--clips bmx-trees,tennis] [--quick] [--speed]
 """
 
 from __future__ import annotations
@@ -66,25 +74,46 @@ def best_similarity_iou(source: np.ndarray, target: np.ndarray) -> float:
     return best
 
 
-def dense_clip(data: Path, name: str, every: int, **options) -> dict:
+def dense_clip(data: Path, name: str, every: int, quick: bool = False, reference: bool = True, **options) -> dict:
     frames = open_video(data / name / "frames").read_all()
     t, h, w = frames.shape[:3]
     truth_labels = open_masks(data / name / "masks", t, h, w).read_all()
     files = sorted((data / name / "masks").glob("*.png"))
     first_labels = read_label_image(files[0])
-    flows = estimate_flow(frames, estimator=tracking_flow_estimator()) if options.get("flow") is None else None
     start = time.perf_counter()
     tracked = track_masks(frames, {0: first_labels}, **options)
     seconds = time.perf_counter() - start
     scores = [iou(tracked[i], truth_labels[i]) for i in range(1, t)]
+    result = {"clip": name, "frames": t, "objects": len(np.unique(first_labels)) - 1, "mean": float(np.mean(scores)),
+              "min": float(np.min(scores)), "worst": 1 + int(np.argmin(scores)), "last": scores[-1],
+              "seconds": seconds, "anchored": float("nan"), "shape_change": float("nan")}
+    if quick:
+        return result
+    flows = estimate_flow(frames, estimator=tracking_flow_estimator()) if options.get("flow") is None else None
     # re-anchored: an init every `every` frames; scored on the frames that are not inits
     inits = {k: read_label_image(files[k]) for k in range(0, t, every)}
     anchored = track_masks(frames, inits, flows=flows, **options)
     anchored_scores = [iou(anchored[i], truth_labels[i]) for i in range(t) if i not in inits]
-    shape_change = [best_similarity_iou(truth_labels[i - 1] > 0, truth_labels[i] > 0) for i in range(1, t)]
-    return {"clip": name, "frames": t, "objects": len(np.unique(first_labels)) - 1, "mean": float(np.mean(scores)),
-            "min": float(np.min(scores)), "last": scores[-1], "seconds": seconds,
-            "anchored": float(np.mean(anchored_scores)), "shape_change": float(np.mean(shape_change))}
+    result["anchored"] = float(np.mean(anchored_scores))
+    if reference:
+        shape_change = [best_similarity_iou(truth_labels[i - 1] > 0, truth_labels[i] > 0) for i in range(1, t)]
+        result["shape_change"] = float(np.mean(shape_change))
+    return result
+
+
+def speed_check(data: Path, frame_count: int, **options) -> dict:
+    """Frames/s tracking tennis upscaled to 854x480 from its first mask: default and ``work_size=None``."""
+    frames = open_video(data / "tennis" / "frames").read_all()[:frame_count]
+    frames = np.stack([cv2.resize(frame, (854, 480), interpolation=cv2.INTER_LINEAR) for frame in frames])
+    first = read_label_image(sorted((data / "tennis" / "masks").glob("*.png"))[0])
+    first = cv2.resize(first.astype(np.uint8), (854, 480), interpolation=cv2.INTER_NEAREST)
+    out = {}
+    for label, work_size in (("working size (default)", "default"), ("full size (work_size=None)", None)):
+        extra = {} if work_size == "default" else {"work_size": None}
+        start, cpu = time.perf_counter(), time.process_time()
+        track_masks(frames, {0: first}, **options, **extra)
+        out[label] = (len(frames) / (time.perf_counter() - start), len(frames) / (time.process_time() - cpu))
+    return out
 
 
 def judo(data: Path, **options) -> dict:
@@ -115,6 +144,10 @@ def judo(data: Path, **options) -> dict:
             "coverage_all": {k: float((labels[k] > 0)[inits[k] > 0].mean()) for k in inits if k}}
 
 
+def _cell(value: float) -> str:
+    return "-" if np.isnan(value) else f"{value:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -122,23 +155,34 @@ def main() -> None:
     parser.add_argument("--no-refine", action="store_true", help="warp only (ablation)")
     parser.add_argument("--smooth", type=int, default=1)
     parser.add_argument("--every", type=int, default=20, help="init spacing of the re-anchored column")
+    parser.add_argument("--quick", action="store_true", help="leave out the re-anchored and shape-change columns")
+    parser.add_argument("--no-reference", action="store_true", help="leave out the shape-change column (slow)")
+    parser.add_argument("--speed", action="store_true", help="add the 854x480 speed check (tennis upscaled)")
+    parser.add_argument("--speed-frames", type=int, default=40, help="frames of the speed check")
     args = parser.parse_args()
     options = {"refine": not args.no_refine, "smooth": args.smooth}
     clips = args.clips.split(",")
-    print(f"| clip | frames | objects | mean IoU | min IoU | IoU last frame | seconds | mean IoU, init every {args.every} frames "
-          f"| shape change (oracle reference) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| clip | frames | objects | mean IoU | min IoU (frame) | IoU last frame | seconds | frames/s "
+          f"| mean IoU, init every {args.every} frames | shape change (oracle reference) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     means = []
     for name in clips:
         if name == "judo":
             continue
-        r = dense_clip(args.data, name, args.every, **options)
+        r = dense_clip(args.data, name, args.every, quick=args.quick, reference=not args.no_reference, **options)
         means.append((r["mean"], r["anchored"], r["shape_change"]))
-        print(f"| {name} | {r['frames']} | {r['objects']} | {r['mean']:.3f} | {r['min']:.3f} | {r['last']:.3f} "
-              f"| {r['seconds']:.1f} | {r['anchored']:.3f} | {r['shape_change']:.3f} |", flush=True)
+        print(f"| {name} | {r['frames']} | {r['objects']} | {r['mean']:.3f} | {r['min']:.3f} ({r['worst']}) | {r['last']:.3f} "
+              f"| {r['seconds']:.1f} | {r['frames'] / r['seconds']:.1f} | {_cell(r['anchored'])} | {_cell(r['shape_change'])} |",
+              flush=True)
     if means:
         first, anchored, shape_change = np.mean(means, axis=0)
-        print(f"| **mean** | | | **{first:.3f}** | | | | **{anchored:.3f}** | {shape_change:.3f} |")
+        print(f"| **mean** | | | **{first:.3f}** | | | | | **{_cell(anchored)}** | {_cell(shape_change)} |")
+    if args.speed:
+        print()
+        print(f"| tennis upscaled to 854x480, {args.speed_frames} frames, one object | frames/s (wall) | frames per CPU second |")
+        print("|---|---|---|")
+        for label, (wall, cpu) in speed_check(args.data, args.speed_frames, **options).items():
+            print(f"| {label} | {wall:.2f} | {cpu:.2f} |", flush=True)
     if "judo" in clips:
         r = judo(args.data, **options)
         print()

@@ -80,3 +80,12 @@ def test_presets_build_valid_options_and_overrides_win():
     assert kept.engine_options == {**PRESETS["fast"]["perframe"], "temporal_smoothing": 0.5}
     with pytest.raises(InvalidOptionError, match="fast"):
         options_from_preset("turbo")
+
+
+def test_windows_of_large_frames_are_shortened_to_fit_memory_and_small_ones_kept():
+    from vinpaint.pipeline import WINDOW_BYTES_PER_PIXEL, WINDOW_MEMORY, fitted_window
+
+    assert fitted_window(40, 8, (480, 854, 3)) == (40, 8)
+    window, context = fitted_window(40, 8, (1080, 1920, 3))
+    assert window < 40 and 2 <= context < 8
+    assert (window + 2 * context) * WINDOW_BYTES_PER_PIXEL * 1080 * 1920 <= WINDOW_MEMORY

@@ -4,7 +4,7 @@ pinned to hand-computed values so that a change to them shows wherever they are 
 import numpy as np
 import pytest
 
-from vinpaint.arrays import dilate_mask, disc, erode_mask, mix, to_uint8
+from vinpaint.arrays import bounding_box, dilate_mask, disc, erode_mask, mix, to_uint8
 from vinpaint.errors import InvalidOptionError, OutputError
 from vinpaint.flow import estimate_flow, estimate_pair_flow
 from vinpaint.io.masks import write_mask_folder
@@ -73,3 +73,10 @@ def test_pair_flow_is_the_forward_flow_of_estimate_flow():
     a, b = texture[4:68, 4:100], texture[6:70, 1:97]  # content moves by (3, -2)
     forward, _ = estimate_flow(np.stack([a, b]), scale=0.5)
     np.testing.assert_array_equal(estimate_pair_flow(a, b, scale=0.5), forward[0])
+
+
+def test_bounding_box_grows_by_the_margin_within_the_image_and_is_the_whole_image_when_empty():
+    mask = np.zeros((20, 30), bool)
+    mask[2:5, 10:25] = True
+    assert bounding_box(mask, 3) == (slice(0, 8), slice(7, 28))
+    assert bounding_box(np.zeros((20, 30), bool)) == (slice(0, 20), slice(0, 30))

@@ -99,6 +99,17 @@ def mix(first: np.ndarray, second: np.ndarray, weight: float | np.ndarray) -> np
     return to_uint8((1 - weight) * first.astype(np.float32) + weight * np.asarray(second, np.float32))
 
 
+def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[slice, slice]:
+    """Row and column slices of the smallest box holding every True pixel of ``mask`` ``(H,W)``, grown
+    by ``margin`` pixels and clipped to the image; the whole image if ``mask`` is empty."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    h, w = mask.shape
+    if not len(rows):
+        return slice(0, h), slice(0, w)
+    return (slice(max(rows[0] - margin, 0), min(rows[-1] + margin + 1, h)),
+            slice(max(cols[0] - margin, 0), min(cols[-1] + margin + 1, w)))
+
+
 def disc(radius: int) -> np.ndarray:
     """Disc structuring element of ``radius`` pixels: ``(2r+1, 2r+1)`` uint8, OpenCV's ellipse."""
     import cv2

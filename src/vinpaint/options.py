@@ -117,6 +117,9 @@ REMOVE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("allow_full_mask", bool, False,
                "Where every pixel of the frames within reach is masked, fill with neutral grey instead of stopping "
                "with an error (there is nothing to copy from)."),
+    OptionSpec("background_frames", int, 0,
+               "Keep N reference frames of the whole clip (read twice; 24 measured) as sources for what no "
+               "frame within the window shows, aligned to the frame; 0 = off.", minimum=0, maximum=200),
     OptionSpec("shots", str, "auto",
                "Shot cuts, never filled across: auto (detect them), none, or a text file of cut frames "
                "(0-based first frame of each new shot)."),
@@ -136,14 +139,21 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "propagate": {"flow": "dis-fast", "flow_scale": 0.5, "max_keyframes": 4, "fill": "telea", "seamless": False,
                       "refine_passes": 0},
         "perframe": {"fill": "telea", "flow": "dis-fast"},
+        "live": {"flow_scale": 0.25},
     },
-    "default": {"propagate": {}, "perframe": {}},
+    "default": {"propagate": {}, "perframe": {}, "live": {}},
     "quality": {
         # two robust-flow passes, averaged
         "propagate": {"refine_passes": 2, "average_passes": True},
         "perframe": {},  # the baseline: no setting of it was measured to be better than its default
+        "live": {"flow": "dis"},
     },
+    # causal, no look-ahead (streams, webcams): selects the live engine (PRESET_ENGINES); docs/live.md
+    "live": {"live": {}, "propagate": {}, "perframe": {"fill": "telea"}},
 }
+
+#: The engine a preset selects when none is named (the others keep REMOVE_OPTIONS' default engine).
+PRESET_ENGINES: dict[str, str] = {"live": "live"}
 
 #: The preset used when none is named.
 DEFAULT_PRESET = "default"
@@ -373,7 +383,7 @@ def form_schema() -> dict[str, Any]:
 
 
 __all__ = [
-    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "REMOVE_OPTIONS", "OptionSpec", "defaults",
+    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "PRESET_ENGINES", "REMOVE_OPTIONS", "OptionSpec", "defaults",
     "engine_option_specs", "form_schema", "load_config", "parse_value", "preset_engine_options", "spec_named",
     "validate", "validate_all", "validate_engine_options",
 ]

@@ -20,19 +20,23 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrays import check_frames, check_masks
+from .arrays import bounding_box, check_frames, check_masks
 from .composite import composite, dilate_mask, poisson_blend
 from .engines import ENGINES
 from .errors import InvalidOptionError, MaskMismatchError
-from .io import EncodeOptions, VideoSource, check_output, open_masks, open_video, open_writer
+from .io import EncodeOptions, VideoSource, check_output, is_stream, open_masks, open_video, open_writer
 from .io.shots import cuts_for_option, mark_shot_starts
 from .options import PRESETS  # noqa: F401  (re-exported: vinpaint.PRESETS)
-from .options import (DEFAULT_PRESET, REMOVE_OPTIONS, preset_engine_options, spec_named, validate,
+from .options import (DEFAULT_PRESET, PRESET_ENGINES, REMOVE_OPTIONS, preset_engine_options, spec_named, validate,
                       validate_engine_options)
 from .wording import count_of
+
+if TYPE_CHECKING:
+    from .engines.background import ClipBackground
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +59,16 @@ class RemoveOptions:
         shadows: grow the mask over the object's cast shadow (:func:`vinpaint.masks.shadows.shadow_mask`).
         feather: soften the composite edge over this many pixels, inside the mask.
         blend: ``"none"`` or ``"poisson"`` (gradient-domain blending at the hole boundary).
-        window: frames produced per temporal window.
-        context: final frames kept before, and frames read ahead after, each window.
+        window: frames produced per temporal window (at most: windows of large frames are shortened
+            to fit in memory, :func:`fitted_window`).
+        context: final frames kept before, and frames read ahead after, each window (at most, as ``window``).
         frame_range: ``(first, last)`` inclusive: fill only these frames, the others are copied.
             Both must lie within the clip (checked as soon as its frame count is known).
         shots: ``"auto"`` (detect shot cuts, :mod:`vinpaint.io.shots`), ``"none"``, or a text file of
             cut frames.  Each shot is filled on its own: no window, context or flow reaches across a cut.
+        background_frames: reference frames kept from the whole clip (a pre-pass; :func:`clip_background`)
+            and passed to engines that take a ``background``: what no frame within a window shows is taken
+            from them, aligned, before any synthesis (0 = off).
         allow_full_mask: where a window's frames are masked over every pixel and no frame within
             reach (``context``) shows any, fill them with neutral grey (and log a warning) instead of
             raising :class:`~vinpaint.errors.MaskMismatchError`: there is nothing to copy from.
@@ -83,6 +91,7 @@ class RemoveOptions:
     context: int = _default("context")
     frame_range: tuple[int, int] | None = None
     allow_full_mask: bool = _default("allow_full_mask")
+    background_frames: int = _default("background_frames")
     shots: str = _default("shots")
     engine_options: dict = field(default_factory=dict)
     references: dict = field(default_factory=dict)
@@ -140,10 +149,11 @@ def check_references(references: dict, frame_count: int) -> None:
 def options_from_preset(preset: str = DEFAULT_PRESET, *, engine: str | None = None, **overrides) -> RemoveOptions:
     """:class:`RemoveOptions` of a named preset (:data:`vinpaint.options.PRESETS`) for ``engine``, with ``overrides`` on top.
 
-    A preset holds engine options per engine; ``engine`` defaults to the table's default engine.
+    A preset holds engine options per engine; ``engine`` defaults to the preset's own
+    (:data:`vinpaint.options.PRESET_ENGINES`: ``live`` for the live preset), else the table's default.
     ``engine_options`` in ``overrides`` are merged into the preset's, not replacing them.
     """
-    engine = engine if engine is not None else _default("engine")
+    engine = engine if engine is not None else PRESET_ENGINES.get(preset, _default("engine"))
     engine_options = {**preset_engine_options(preset, engine), **overrides.pop("engine_options", {})}
     unknown = sorted(set(overrides) - set(RemoveOptions.__dataclass_fields__))
     if unknown:
@@ -160,6 +170,7 @@ def remove_stream(
     total: int | None = None,
     progress: Progress | None = None,
     cuts: Iterable[int] | None = None,
+    background: ClipBackground | None = None,
 ) -> Iterator[np.ndarray]:
     """Fill the masked region of a stream of frames, one window at a time.
 
@@ -176,6 +187,8 @@ def remove_stream(
             rather than by a whole window at a time; it never decreases and ends at the frame count.
         cuts: the stream's shot cuts (indices of each new shot's first frame), overriding
             ``options.shots``.  A window never spans a cut: each shot is filled as a stream of its own.
+        background: reference frames of the whole stream (:func:`clip_background`, made by a pre-pass
+            over the same frames and masks), given to the engine with each window; None: the window only.
 
     Raises:
         InvalidOptionError: ``options.frame_range`` lies beyond the stream's frames.
@@ -191,16 +204,22 @@ def remove_stream(
     reporter.report(0)
     if cuts is None:
         cuts = cuts_for_option(options.shots, frame_count=total)
+    if getattr(engine, "causal", None) is not None:  # a stateful engine (live): frame by frame, no window
+        yield from _remove_causal(engine.causal(**options.engine_options), options, frames, masks, cuts, reporter, total)
+        return
     shot_starts: set[int] = set()  # filled as frames are read (a detected cut is known a few frames late)
     pairs = _strict_zip((frame for frame, _ in _shot_starts_aside(mark_shot_starts(frames, cuts), shot_starts)), masks)
+    first = next(pairs, None)  # its size sets the window
+    pairs = itertools.chain([first] if first is not None else [], pairs)
+    window, context = fitted_window(options.window, options.context, first[0].shape) if first is not None else (1, 0)
     pending: deque[tuple[np.ndarray, np.ndarray]] = deque()  # read, not yet produced
-    finished: deque[np.ndarray] = deque(maxlen=options.context)  # produced, kept as context
+    finished: deque[np.ndarray] = deque(maxlen=context)  # produced, kept as context
     produced = 0
     exhausted = False
     held = None  # the first frame of the next shot, read while the current shot is still pending
     while True:
         shot_ends = held is not None
-        while not exhausted and not shot_ends and len(pending) < options.window + options.context:
+        while not exhausted and not shot_ends and len(pending) < window + context:
             item = next(pairs, None)
             if item is None:
                 exhausted = True
@@ -209,15 +228,7 @@ def remove_stream(
             if index in shot_starts and (pending or finished):
                 held, shot_ends = item, True
                 break
-            frame, mask = item
-            if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
-                mask = np.zeros(frame.shape[:2], bool)
-            hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
-            if index in options.references and hole.any():
-                # the painted frame is known content: the engine copies from it like from any frame
-                frame = np.where(hole[..., None], _reference_image(options, index, frame.shape), frame)
-                hole = np.zeros_like(hole)
-            pending.append((frame, hole))
+            pending.append(_frame_and_hole(*item, index, options))
         if not pending:
             if held is not None:  # a new shot: nothing of the last one is context for it
                 log.debug("shot cut at frame %d: the fill starts afresh", produced)
@@ -228,11 +239,12 @@ def remove_stream(
                 check_frame_range(options.frame_range, produced)
                 check_references(options.references, produced)
             return
-        count = len(pending) if exhausted or shot_ends else options.window
+        count = len(pending) if exhausted or shot_ends else window
         if not finished and all(hole.all() for _, hole in pending):
             outputs = _fill_from_nothing(options, [frame for frame, _ in pending][:count], produced, len(pending), pairs)
         else:
             outputs = _fill_window(engine, options, list(finished), list(pending), count,
+                                   background=background.for_window(produced - len(finished)) if background else None,
                                    progress=lambda fraction, start=produced: reporter.report(start + fraction * count))
         for out in outputs:
             pending.popleft()
@@ -240,6 +252,129 @@ def remove_stream(
             produced += 1
             reporter.report(produced)
             yield out
+
+
+#: memory the frames of one window may take, with the engine's working arrays: longer windows of large
+#: frames are shortened to fit (a 1080p window of 40 frames and 8 of context would need 6 GB)
+WINDOW_MEMORY = 1.5 * 2**30
+#: bytes a window holds per pixel of each of its frames: the frames, their holes, both flows and their
+#: consistency, the fill's working copies (about 50 measured from the peak memory of 854x480 runs)
+WINDOW_BYTES_PER_PIXEL = 60
+
+
+def fitted_window(window: int, context: int, shape: tuple[int, ...]) -> tuple[int, int]:
+    """``(window, context)`` shortened, if need be, so that ``window + 2 * context`` frames of ``shape``
+    ``(H,W,...)`` fit in :data:`WINDOW_MEMORY`; the context keeps a sixth of what fits (at least 2)."""
+    fit = int(WINDOW_MEMORY // (WINDOW_BYTES_PER_PIXEL * shape[0] * shape[1]))
+    if window + 2 * context <= fit:
+        return window, context
+    fitted_context = min(context, max(2, fit // 6))
+    fitted = max(4, fit - 2 * fitted_context), fitted_context
+    log.info("%dx%d frames: windows of %d frames with %d of context (of %d and %d asked) to stay within %.1f GB",
+             shape[1], shape[0], *fitted, window, context, WINDOW_MEMORY / 2**30)
+    return fitted
+
+
+def clip_background(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], options: RemoveOptions,
+                    frame_count: int) -> tuple[ClipBackground | None, list[int] | None]:
+    """The pre-pass of whole-clip background: reference frames with their holes, and the clip's shot cuts.
+
+    Reads ``frames`` and ``masks`` once (a second read of a file, or the arrays of :func:`remove`) and
+    keeps ``options.background_frames`` frames evenly spaced over the clip, with their holes made as
+    :func:`remove_stream` makes them (:func:`vinpaint.engines.background.keep_references`).  The cuts
+    (``options.shots``; detected here for ``"auto"``) are returned so the fill uses the same ones.
+    Returns ``(None, cuts from the option)`` when the option is 0 or the engine takes no ``background``.
+
+    Shape: frames ``(H,W,3)`` uint8, masks ``(H,W)`` bool, ``frame_count`` of each.
+    """
+    from .engines.background import keep_references, reference_indices
+    from .io.shots import CutDetector
+
+    cuts = cuts_for_option(options.shots, frame_count=frame_count)
+    if not options.background_frames or "background" not in inspect.signature(ENGINES.get(options.engine)).parameters:
+        return None, cuts
+    wanted = set(reference_indices(frame_count, options.background_frames))
+    detector = CutDetector() if cuts is None else None
+
+    def items() -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+        for index, (frame, mask) in enumerate(_strict_zip(frames, masks)):
+            if detector is not None:
+                detector.push(frame)
+            if index not in wanted:
+                yield frame, None
+                continue
+            if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
+                mask = np.zeros(frame.shape[:2], bool)
+            hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+            if index in options.references:  # the painted frame: known everywhere
+                frame, hole = _reference_image(options, index, frame.shape), np.zeros_like(hole)
+            yield frame, hole
+
+    background = keep_references(items(), frame_count, count=options.background_frames)
+    if detector is not None:
+        detector.finish()
+        cuts = list(detector.cuts)
+    background.cuts = tuple(cuts or ())
+    return background, cuts
+
+
+def _remove_causal(inpainter, options: RemoveOptions, frames: Iterable[np.ndarray], masks: Iterable[np.ndarray],
+                   cuts: Iterable[int] | None, reporter: _ProgressReporter, total: int | None) -> Iterator[np.ndarray]:
+    """:func:`remove_stream` for a causal engine (``engine.causal``, e.g. ``live``): each frame is filled
+    as soon as it is read, from the past alone, by ``inpainter(frame, hole)``, whose state is dropped at
+    each shot cut.  Window and context do not apply; the only look-ahead is the shot detector's
+    (:class:`~vinpaint.io.shots.CutDetector`'s ``window``, 2 frames; none with ``shots="none"`` or a file).
+    """
+    shot_starts: set[int] = set()
+    pairs = _strict_zip((frame for frame, _ in _shot_starts_aside(mark_shot_starts(frames, cuts), shot_starts)), masks)
+    produced = 0
+    for index, (frame, mask) in enumerate(pairs):
+        if index in shot_starts:
+            inpainter.reset()
+        frame, hole = _frame_and_hole(frame, mask, index, options)
+        if hole.all() and not inpainter.has_past:  # nothing seen yet to fill from
+            if not options.allow_full_mask:
+                raise MaskMismatchError(f"the mask covers every pixel of frame {index} and no earlier frame of its shot "
+                                        "shows anything: there is nothing to fill from; shrink the mask, or allow a "
+                                        "full mask (--allow-full-mask) to fill such frames with neutral grey")
+            log.warning("the mask covers every pixel of frame %d and nothing was seen before it: neutral grey", index)
+            result = np.full_like(frame, 128)
+        else:
+            result = inpainter(frame, hole)
+            if options.blend == "poisson" and hole.any() and not hole.all():
+                result = poisson_blend(frame, result, hole)
+            result = _composite_in_box(frame, result, hole, options.feather)
+        produced += 1
+        reporter.report(produced)
+        yield result
+    if total is None:
+        check_frame_range(options.frame_range, produced)
+        check_references(options.references, produced)
+
+
+def _composite_in_box(original: np.ndarray, result: np.ndarray, hole: np.ndarray, feather: float) -> np.ndarray:
+    """:func:`composite` on the hole's bounding box only (a live frame's hole is a small part of it).
+
+    The box reaches one pixel past the hole and the feather, so the feather's distances are the whole frame's.
+    """
+    out = original.copy()
+    if hole.any():
+        box = bounding_box(hole, int(np.ceil(feather)) + 1)
+        out[box] = composite(original[box], result[box], hole[box], feather=feather)
+    return out
+
+
+def _frame_and_hole(frame: np.ndarray, mask: np.ndarray, index: int, options: RemoveOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Frame ``index`` and the hole the engine fills in it: the mask grown as the options say, empty
+    outside the frame range; a frame with a reference is that clean image, its hole cleared (known
+    content the engine copies from like any frame).  Shape: ``(H,W,3)`` uint8 and ``(H,W)`` bool."""
+    if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
+        mask = np.zeros(frame.shape[:2], bool)
+    hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+    if index in options.references and hole.any():
+        frame = np.where(hole[..., None], _reference_image(options, index, frame.shape), frame)
+        hole = np.zeros_like(hole)
+    return frame, hole
 
 
 def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions) -> np.ndarray:
@@ -292,7 +427,7 @@ class _ProgressReporter:
 
 
 def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pending: list, count: int, *,
-                 progress: Callable[[float], None]) -> list[np.ndarray]:
+                 progress: Callable[[float], None], background=None) -> list[np.ndarray]:
     """The final outputs of ``pending[:count]``: the engine run on context + pending, composited.
 
     ``progress(fraction)`` is called as the engine works through the window (fraction of it done).
@@ -306,6 +441,8 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
     engine_options = dict(options.engine_options)
     if "progress" in inspect.signature(engine).parameters:
         engine_options["progress"] = progress
+    if background is not None and "background" in inspect.signature(engine).parameters:
+        engine_options["background"] = background
     filled = engine(frames, window_holes, **engine_options)[len(context):]
     outputs = []
     for original, result, hole in zip(originals[:count], filled[:count], holes[:count]):
@@ -388,7 +525,8 @@ def remove(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None 
     options = _options(options, kwargs)
     frames = check_frames(frames)
     masks = check_masks(masks, frames.shape)
-    return np.stack(list(remove_stream(frames, masks, options, total=len(frames))))
+    background, cuts = clip_background(frames, masks, options, len(frames))
+    return np.stack(list(remove_stream(frames, masks, options, total=len(frames), cuts=cuts, background=background)))
 
 
 def remove_file(
@@ -402,6 +540,7 @@ def remove_file(
     fps: float | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
+    input_format: str | None = None,
     **kwargs,
 ) -> Path:
     """Remove the masked region of a video file (or frame folder) and write the result.
@@ -410,19 +549,66 @@ def remove_file(
     (see :data:`vinpaint.io.EXTENSIONS`; a folder gets PNG frames).  Nothing is written unless the
     whole run succeeds.
 
+    A stream input (``-`` for standard input, an FFmpeg URL, or any input with ``input_format``) is
+    read once, as it comes (:func:`_remove_from_stream`); ``-`` as output writes a stream to standard
+    output (``encode.stream_format``).
+
     Returns: the output path.
     """
     options = _options(options, kwargs)
+    if input_format is not None or is_stream(input_path):
+        return _remove_from_stream(input_path, mask_path, output_path, options, encode=encode, mask_ids=mask_ids,
+                                   overwrite=overwrite, progress=progress, input_format=input_format)
     source = open_video(input_path, fps=fps)
     check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
     check_frame_range(options.frame_range, info.frame_count)
     check_references(options.references, info.frame_count)
+    background, cuts = None, None
+    if options.background_frames:  # the input is read twice: once for the whole clip's reference frames
+        background, cuts = clip_background(open_video(input_path, fps=fps).images(),
+                                           open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids),
+                                           options, info.frame_count)
     # progress comes from the fill (steady within each window), not from the writer (a window at a time)
     return rewrite_video(source, output_path,
-                         lambda images: remove_stream(images, masks, options, total=info.frame_count, progress=progress),
+                         lambda images: remove_stream(images, masks, options, total=info.frame_count, progress=progress,
+                                                      cuts=cuts, background=background),
                          inputs=(input_path, mask_path), encode=encode, overwrite=overwrite)
+
+
+def _remove_from_stream(input_path, mask_path, output_path, options: RemoveOptions, *, encode: EncodeOptions | None,
+                        mask_ids, overwrite: bool, progress: Progress | None, input_format: str | None) -> Path:
+    """:func:`remove_file` for a stream input: opened once, of unknown length, no pre-pass over the clip.
+
+    Masks are one image (repeated for every frame) or a folder or video checked against the frames
+    as they come.  With the live engine nothing waits for more than the shot detector's 2 frames.
+    """
+    source = open_video(input_path, format=input_format)
+    check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
+    info = source.info
+    masks = open_masks(mask_path, None, info.height, info.width, ids=mask_ids)
+    if getattr(ENGINES.get(options.engine), "causal", None) is None:
+        log.info("engine %s is not causal: it reads %d frames before its first output (--preset live: 3)",
+                 options.engine, options.window + options.context)
+
+    def transform(images: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        read = [0]  # one mask image repeats for as many frames as the stream turns out to have
+
+        def frames() -> Iterator[np.ndarray]:
+            for image in images:
+                read[0] += 1
+                yield image
+
+        def repeated() -> Iterator[np.ndarray]:
+            for given, mask in enumerate(masks):
+                if given >= read[0]:
+                    return
+                yield mask
+
+        return remove_stream(frames(), repeated() if masks.static else masks, options, progress=progress)
+
+    return rewrite_video(source, output_path, transform, inputs=(mask_path,), encode=encode, overwrite=overwrite)
 
 
 Transform = Callable[[Iterator[np.ndarray]], Iterator[np.ndarray]]

@@ -145,3 +145,48 @@ def test_smoothing_with_a_tolerance_mixes_agreeing_fills_and_leaves_disagreeing_
     assert (out[1, :, 4:] == 200).all()  # no ghost of the neighbours in frame 1
     assert (out[1, :, :4, 0] < 106).all()  # the agreeing half is averaged
     assert (smooth_along_flow(filled, holes, flows, 0.75)[1, :, 4:] < 120).all()  # without a tolerance: mixed
+
+
+def _count_spatial_fills(monkeypatch):
+    import vinpaint.engines.propagate as propagate
+
+    calls = []
+    real = propagate.fill_spatial
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(propagate, "fill_spatial", counting)
+    return calls
+
+
+def test_without_resynthesis_the_robust_flow_pass_takes_the_first_pass_synthesis(monkeypatch):
+    frames, holes = _never_revealed_clip()
+    calls = _count_spatial_fills(monkeypatch)
+    ENGINES.get("propagate")(frames, holes, refine_passes=0)
+    first_pass = len(calls)
+    calls.clear()
+    ENGINES.get("propagate")(frames, holes, refine_passes=2, resynthesise=False)
+    assert first_pass > 0 and len(calls) == first_pass
+    calls.clear()
+    ENGINES.get("propagate")(frames, holes, refine_passes=1)
+    assert len(calls) > first_pass
+
+
+def test_one_thread_and_several_give_the_same_fill(small_clip):
+    holes = dilate_mask(small_clip.masks, 2)
+    one = ENGINES.get("propagate")(small_clip.frames, holes, threads=1)
+    several = ENGINES.get("propagate")(small_clip.frames, holes, threads=3)
+    np.testing.assert_array_equal(one, several)
+
+
+def test_the_flow_is_estimated_on_a_box_around_the_hole_or_the_whole_frame_when_that_box_is_most_of_it():
+    from vinpaint.engines.propagate import flow_box
+
+    hole = np.zeros((480, 854), bool)
+    hole[200:240, 400:460] = True  # a logo
+    rows, cols = flow_box(hole)  # grown by 15 % of the longer side: 128 px
+    assert (rows.start, rows.stop, cols.start, cols.stop) == (72, 368, 272, 588)
+    hole[10:400, 20:600] = True
+    assert flow_box(hole) == (slice(0, 480), slice(0, 854))

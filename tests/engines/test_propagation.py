@@ -61,3 +61,11 @@ def test_disagreeing_regions_take_one_direction_whole_the_nearer_in_time():
     ys, xs = np.zeros(5, int), np.array([0, 1, 2, 3, 4])
     choose_sources(colour, apart, past, future, ys, xs, (1, 5), threshold=16)
     np.testing.assert_allclose(colour[:, 0], [0, 0, 102, 90, 90])
+
+
+def test_pixels_are_grouped_by_their_source_frame_and_unsourced_ones_left_out():
+    from vinpaint.engines.propagation import _by_source
+
+    src = np.array([3, -1, 0, 3, 0, 7, -1, 3], np.int32)
+    groups = {source: indices.tolist() for source, indices in _by_source(src)}
+    assert groups == {0: [2, 4], 3: [0, 3, 7], 7: [5]}

@@ -64,3 +64,13 @@ def test_warp_moves_content_by_the_flow():
     flow = np.full((20, 30, 2), (3.0, -2.0), np.float32)
     aligned = warp(image, flow)
     assert aligned[12, 12] == 1  # out[y, x] = image[y + dy, x + dx]
+
+
+def test_warping_a_box_gives_that_box_of_the_whole_warp():
+    from vinpaint.flow import warp
+
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    flow = rng.normal(0, 2, (40, 60, 2)).astype(np.float32)
+    box = (slice(5, 30), slice(12, 50))
+    np.testing.assert_array_equal(warp(image, flow, box=box), warp(image, flow)[box])

@@ -169,3 +169,50 @@ def test_box_then_track_follows_the_square(medium_clip):
     box = (0, xs.min() - 3, ys.min() - 3, xs.max() - xs.min() + 7, ys.max() - ys.min() + 7)
     tracked = click_track(medium_clip.frames, [], box=box)
     assert np.mean([iou(a, b) for a, b in zip(tracked, medium_clip.masks)]) > 0.85
+
+
+def test_motion_halo_towards_one_neighbour_is_cancelled_by_the_other():
+    clip, truth = two_coloured_walker()
+    ahead = np.zeros_like(truth[3])
+    ahead[35:70, 80:86] = True  # background the walker covers by frame 6: the flow to frame 6 drags it along
+    one_side = independent_motion(clip[3], clip[[6]])
+    both_sides = independent_motion(clip[3], clip[[0, 6]])
+    assert np.median(one_side[ahead]) > 1.5 * np.median(both_sides[ahead])
+    assert np.median(both_sides[ahead]) < 1
+
+
+def test_box_with_one_neighbour_keeps_out_the_motion_halo():
+    clip, truth = two_coloured_walker()
+    found = segment_object(clip[3], box=(40, 22, 60, 62), neighbours=clip[[6]])  # 10 px slack ahead of the walker
+    assert found.cue == "box+motion"
+    assert iou(found.mask, truth[3]) > 0.9
+
+
+def test_a_second_click_adds_a_part_that_does_not_move():
+    clip, truth = two_coloured_walker()
+    clip[:, 84:94, 30:110] = (30, 200, 30)  # a still green bar below the walker's path
+    one = segment_object(clip[3], [(55, 40)], neighbours=clip[[0, 6]])
+    two = segment_object(clip[3], [(55, 40), (70, 89)], neighbours=clip[[0, 6]])
+    bar = np.zeros_like(truth[3])
+    bar[84:94, 30:110] = True
+    assert one.mask[bar].sum() == 0
+    assert two.mask[bar].sum() > 100  # far more than the 2 px disc of a sure click: the bar around it
+    assert iou(two.mask & ~bar, truth[3]) > 0.85
+
+
+def test_a_large_object_is_not_cut_at_the_clicks_reach():
+    rng = np.random.default_rng(2)
+    frame = rng.integers(0, 40, (120, 160, 3)).astype(np.uint8) + np.uint8(20)   # dark noisy background
+    frame[10:110, 15:145] = rng.integers(0, 40, (100, 130, 3)).astype(np.uint8) + np.uint8(150)  # a big bright object
+    truth = np.zeros((120, 160), bool)
+    truth[10:110, 15:145] = True
+    found = segment_object(frame, [(80, 60)])  # default reach: 12 % of 120 px, far inside the object
+    assert iou(found.mask, truth) > 0.9
+
+
+def test_a_clean_object_gives_a_confident_result(medium_clip):
+    truth = medium_clip.masks[10]
+    ys, xs = np.nonzero(truth)
+    found = segment_object(medium_clip.frames[10], [(xs.mean(), ys.mean())])
+    assert iou(found.mask, truth) > 0.9
+    assert found.confidence > 0.9 and not found.needs_more_clicks

@@ -7,7 +7,8 @@ Shape:
 
 Engines see one temporal window at a time (see :mod:`vinpaint.pipeline`); frames whose hole is empty
 are context: already-final pixels the engine may copy from.  An engine may also take a
-``progress(fraction)`` keyword, which the pipeline passes (it is not a user option).
+``progress(fraction)`` keyword, and a ``background`` keyword (reference frames of the whole clip,
+:mod:`vinpaint.engines.background`), which the pipeline passes (they are not user options).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ Engine = Callable[..., np.ndarray]
 ENGINES: Registry[Engine] = Registry("engine")
 
 #: Keywords the pipeline passes to an engine itself; they are not options a user sets.
-RUNTIME_KEYWORDS = frozenset({"progress"})
+RUNTIME_KEYWORDS = frozenset({"progress", "background"})
 
 
 def engine_parameters(name: str) -> dict[str, inspect.Parameter]:
@@ -33,5 +34,6 @@ def engine_parameters(name: str) -> dict[str, inspect.Parameter]:
 
 
 from . import perframe, propagate  # noqa: E402,F401  (register the built-in engines)
+from . import live  # noqa: E402,F401  (the causal engine, last: listed after the batch engines)
 
 __all__ = ["ENGINES", "RUNTIME_KEYWORDS", "Engine", "engine_parameters"]

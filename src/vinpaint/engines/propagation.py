@@ -16,14 +16,19 @@ one of them (often both) crossed something that moved through the hole.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import cv2
 import numpy as np
 
 from ..arrays import to_uint8
 from ..flow import consistency
+
+T = TypeVar("T")
 
 @dataclass
 class Candidates:
@@ -38,7 +43,8 @@ class Candidates:
 
 
 def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: bool = False) -> np.ndarray:
-    """Samples of ``image (H,W,C)`` at float positions ``xs, ys (N,)``, bilinear or bicubic; ``(N,C)`` float32."""
+    """Samples of ``image (H,W,C)`` (uint8 or float32) at float positions ``xs, ys (N,)``, bilinear or bicubic;
+    ``(N,C)`` float32."""
     count = len(xs)
     # cv2.remap wants a 2-D map of fewer than 32767 rows: lay the points out 1024 to a row
     width = 1024
@@ -47,9 +53,11 @@ def sample_points(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, *, cubic: b
     map_y = np.zeros(padded, np.float32)
     map_x[:count], map_y[:count] = xs, ys
     interpolation = cv2.INTER_CUBIC if cubic else cv2.INTER_LINEAR
-    out = cv2.remap(image.astype(np.float32, copy=False), map_x.reshape(-1, width), map_y.reshape(-1, width),
-                    interpolation, borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(padded, -1)[:count]
+    # sampled in the image's own type (a uint8 frame is interpolated to 1/32 pixel and rounded to whole
+    # levels): converting the whole frame to float32 for every call cost more than the sampling
+    out = cv2.remap(image, map_x.reshape(-1, width), map_y.reshape(-1, width), interpolation,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(padded, -1)[:count].astype(np.float32, copy=False)
 
 
 @dataclass
@@ -67,13 +75,23 @@ class FlowPairs:
 
     @classmethod
     def from_flows(cls, forward: np.ndarray, backward: np.ndarray) -> FlowPairs:
-        forward_ok = np.stack([consistency(f, b) for f, b in zip(forward, backward)]) if len(forward) else np.zeros((0, 1, 1), bool)
-        backward_ok = np.stack([consistency(b, f) for f, b in zip(forward, backward)]) if len(forward) else forward_ok
+        if not len(forward):
+            empty = np.zeros((0, 1, 1), bool)
+            return cls(forward, backward, empty, empty)
+        # a pair whose flow was not estimated (no hole in either frame) is zero, and consistent
+        moving = [f.any() or b.any() for f, b in zip(forward, backward)]
+        still = np.ones(forward.shape[1:3], bool)
+        forward_ok = np.stack([consistency(f, b) if m else still for f, b, m in zip(forward, backward, moving)])
+        backward_ok = np.stack([consistency(b, f) if m else still for f, b, m in zip(forward, backward, moving)])
         return cls(forward, backward, forward_ok, backward_ok)
 
 
-def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past: bool, cubic: bool) -> list[Candidates]:
-    """One direction of propagation: sources in the past (``from_past``) or in the future."""
+def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, pixels: list[tuple[np.ndarray, np.ndarray]], *,
+           from_past: bool, cubic: bool) -> list[Candidates]:
+    """One direction of propagation: sources in the past (``from_past``) or in the future.
+
+    ``pixels[t]`` are frame t's hole pixels ``(ys, xs)``, as ``np.nonzero(holes[t])`` gives them.
+    """
     t_count, h, w = holes.shape
     order = range(t_count) if from_past else range(t_count - 1, -1, -1)
     # the interpolation kernel reaches this far: a source pixel closer than that to a hole is read
@@ -84,7 +102,7 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
     state = None  # (source frame, x, y) maps of the previous frame's hole pixels
     previous = None
     for t in order:
-        ys, xs = np.nonzero(holes[t])
+        ys, xs = pixels[t]
         n = len(ys)
         if n == 0:
             state, previous = None, t
@@ -116,8 +134,7 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, from_past
                 py[idx] = state_y[cy, cx] + (qy[idx] - cy)
             _settle(src, px, py, holes, near_hole, reach)
         colour = np.zeros((n, 3), np.float32)
-        for s in np.unique(src[src >= 0]):
-            sel = src == s
+        for s, sel in _by_source(src):
             colour[sel] = sample_points(frames[s], px[sel], py[sel], cubic=cubic)
         result[t] = Candidates(colour, np.where(src >= 0, np.abs(src - t), 0).astype(np.int32))
         state_src = np.full((h, w), -1, np.int32)
@@ -135,8 +152,7 @@ def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, 
     footprint would touch the hole is snapped to its nearest pixel, which is outside the hole.
     """
     h, w = holes.shape[1:]
-    for s in np.unique(src[src >= 0]):
-        sel = np.nonzero(src == s)[0]
+    for s, sel in _by_source(src):
         rx = np.clip(np.rint(px[sel]).astype(np.int32), 0, w - 1)
         ry = np.clip(np.rint(py[sel]).astype(np.int32), 0, h - 1)
         inside = holes[s][ry, rx]
@@ -145,6 +161,17 @@ def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, 
             near_hole[s] = cv2.dilate(holes[s].astype(np.uint8), reach) > 0
         snap = ~inside & near_hole[s][ry, rx]
         px[sel[snap]], py[sel[snap]] = rx[snap], ry[snap]
+
+
+def _by_source(src: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``(source frame, indices of the pixels read from it)`` for each source in ``src`` (-1 = none),
+    grouped with one sort instead of one comparison of the whole array per source."""
+    order = np.argsort(src, kind="stable")
+    ordered = src[order]
+    first = np.searchsorted(ordered, 0)
+    sources, starts = np.unique(ordered[first:], return_index=True)
+    ends = np.append(starts[1:], len(ordered) - first)
+    return [(int(s), order[first + a : first + b]) for s, a, b in zip(sources, starts, ends)]
 
 
 class Propagation(NamedTuple):
@@ -164,26 +191,28 @@ class Propagation(NamedTuple):
 
 
 def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False,
-                            choose_above: float | None = None) -> Propagation:
+                            choose_above: float | None = None, threads: int = 0) -> Propagation:
     """Fill hole pixels from the nearest frames where the completed flow sees them.
 
     Shape:
         frames: ``(T,H,W,3)`` uint8.  holes: ``(T,H,W)`` bool.
         flows: :class:`FlowPairs` of the window, completed inside the holes.
         cubic: sample sources bicubically (sharper) instead of bilinearly.
+        threads: 1 runs both directions in this thread; otherwise each on its own.
         choose_above: where the past and future candidates differ by more than this (mean absolute
             RGB levels), take one of them instead of their mean (:func:`choose_sources`); None
             averages everywhere.
         returns: a :class:`Propagation`.
     """
-    from_past = _trace(frames, holes, flows, from_past=True, cubic=cubic)
-    from_future = _trace(frames, holes, flows, from_past=False, cubic=cubic)
+    pixels = [np.nonzero(hole) for hole in holes]
+    from_past, from_future = both_directions(
+        lambda past: _trace(frames, holes, flows, pixels, from_past=past, cubic=cubic), threads)
     filled = frames.copy()
     remaining = np.zeros_like(holes)
     one_sided = np.zeros_like(holes)
     disagreement = np.zeros(holes.shape, np.uint8)  # whole levels: a float32 map would be 4x the memory
     for t in range(len(frames)):
-        ys, xs = np.nonzero(holes[t])
+        ys, xs = pixels[t]
         if not len(ys):
             continue
         colour, found, apart = fuse_candidates(from_past[t], from_future[t])
@@ -195,6 +224,18 @@ def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPa
         one_sided[t, ys[single], xs[single]] = True
         disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
     return Propagation(filled, remaining, one_sided, disagreement)
+
+
+def both_directions(trace: Callable[[bool], T], threads: int = 0) -> tuple[T, T]:
+    """``(trace(True), trace(False))``, the two on two threads unless ``threads`` is 1 or the machine has
+    one core (0 = as the machine has; the directions are independent, and NumPy and OpenCV release the
+    GIL while they compute)."""
+    if threads == 1 or (os.cpu_count() or 1) < 2:
+        return trace(True), trace(False)
+    with ThreadPoolExecutor(1) as pool:
+        past = pool.submit(trace, True)
+        future = trace(False)
+        return past.result(), future
 
 
 def fuse_candidates(past: Candidates, future: Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

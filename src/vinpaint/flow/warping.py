@@ -3,21 +3,34 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
 
-def warp(image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+def warp(image: np.ndarray, flow: np.ndarray, *, interpolation: int = cv2.INTER_LINEAR,
+         box: tuple[slice, slice] | None = None) -> np.ndarray:
     """Backward-warp: ``out[y, x] = image[y + dy, x + dx]`` (bilinear, border replicated).
 
     With ``flow`` the flow from frame a to frame b and ``image`` frame b, ``out`` is b aligned to a.
+    With ``box`` (row and column slices), only that part of ``out`` is computed and returned.
 
     Shape:
-        image: ``(H,W)`` or ``(H,W,C)``.  flow: ``(H,W,2)`` float32.  returns: like ``image``.
+        image: ``(H,W)`` or ``(H,W,C)``.  flow: ``(H,W,2)`` float32.  returns: like ``image`` (or its box).
     """
-    h, w = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    grid_x, grid_y = pixel_grid(*flow.shape[:2])
+    if box is not None:
+        grid_x, grid_y, flow = grid_x[box], grid_y[box], flow[box]
     return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], interpolation, borderMode=cv2.BORDER_REPLICATE)
+
+
+@lru_cache(maxsize=4)
+def pixel_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels' x and y coordinates, each ``(H,W)`` float32 (read-only: cached per size)."""
+    grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    grid_x.flags.writeable = grid_y.flags.writeable = False
+    return grid_x, grid_y
 
 
 def consistency(forward: np.ndarray, backward: np.ndarray, *, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:

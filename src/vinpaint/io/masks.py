@@ -7,6 +7,7 @@ error.  Masks stream like frames: one is decoded at a time.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -50,11 +51,14 @@ class MaskSource:
 
     Args:
         path: a folder of mask images, one image (used for every frame) or a mask video.
-        frame_count, height, width: the video's, to check and fit against.
+        frame_count, height, width: the video's, to check and fit against.  ``frame_count`` None (a live
+            stream of unknown length): one image repeats for as long as it is read, a folder or video is
+            checked against the frames when they run out (:func:`vinpaint.pipeline.remove_stream`).
         ids: object ids to keep (palette PNGs); None keeps every non-zero id.
     """
 
-    def __init__(self, path: str | Path, frame_count: int, height: int, width: int, *, ids: Iterable[int] | None = None):
+    def __init__(self, path: str | Path, frame_count: int | None, height: int, width: int, *,
+                 ids: Iterable[int] | None = None):
         self.path = Path(path)
         self.height, self.width, self.frame_count = height, width, frame_count
         self.ids = None if ids is None else sorted(set(int(i) for i in ids))
@@ -80,7 +84,7 @@ class MaskSource:
         else:
             self._video = PyAVSource(self.path)
             count = self._video.info.frame_count
-        if count not in (1, frame_count):
+        if frame_count is not None and count not in (1, frame_count):
             raise MaskMismatchError(
                 f"the mask has {count_of(count, 'frame')}, the video has {count_of(frame_count, 'frame')}; give one mask per frame, "
                 "or a single mask for all of them"
@@ -109,10 +113,10 @@ class MaskSource:
     def __iter__(self) -> Iterator[np.ndarray]:
         if self.static:
             mask = self._fit(next(self._labels()), self.path.name)
-            for _ in range(self.frame_count):
+            for _ in range(self.frame_count) if self.frame_count is not None else itertools.repeat(None):
                 yield mask
             return
-        names = (f.name for f in self._files) if self._files else (f"frame {i}" for i in range(self.frame_count))
+        names = (f.name for f in self._files) if self._files else (f"frame {i}" for i in itertools.count())
         for labels, name in zip(self._labels(), names):
             yield self._fit(labels, name)
 
@@ -125,7 +129,7 @@ class MaskSource:
         return np.stack(list(self))
 
 
-def open_masks(path: str | Path, frame_count: int, height: int, width: int, *, ids: Iterable[int] | None = None) -> MaskSource:
+def open_masks(path: str | Path, frame_count: int | None, height: int, width: int, *, ids: Iterable[int] | None = None) -> MaskSource:
     """Open a mask folder, image or video for a video of ``frame_count`` frames of ``width`` x ``height``."""
     return MaskSource(path, frame_count, height, width, ids=ids)
 

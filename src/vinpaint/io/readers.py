@@ -44,7 +44,8 @@ class Frame:
 class VideoInfo:
     """What a writer needs to reproduce the source's timing and audio.
 
-    ``frame_count`` is exact (counted from the container's packets when its header does not say).
+    ``frame_count`` is exact (counted from the container's packets when its header does not say), or
+    None for a live stream (``kind="stream"``), whose length is known only at its end.
     ``pix_fmt`` and ``bit_depth`` are the decoded video's (``"yuv420p10le"``, 10); ``other_streams``
     counts subtitle and data streams, copied by writers like audio.
     """
@@ -52,7 +53,7 @@ class VideoInfo:
     path: Path
     width: int
     height: int
-    frame_count: int
+    frame_count: int | None
     fps: Fraction
     time_base: Fraction
     audio_streams: int = 0
@@ -149,6 +150,7 @@ class PyAVSource(VideoSource):
                 first = next(container.decode(stream), None)
                 if first is None:
                     raise UnreadableInputError(f"{self.path} has a video stream with no frames")
+                log.debug("%s: first frame decoded", self.path)  # the speed benchmark times start-up to here
                 rotation = int(getattr(first, "rotation", 0) or 0)
                 width, height = first.width, first.height
                 pix_fmt = first.format.name
@@ -211,6 +213,86 @@ class PyAVSource(VideoSource):
             )
 
 
+#: what a stream input needs to start: a small probe, so the first frame is not held back by probing
+_STREAM_INPUT_OPTIONS = {"probesize": "32768", "analyzeduration": "100000", "fpsprobesize": "0"}
+
+
+def is_stream(path: str | Path) -> bool:
+    """``-`` (standard input or output) or an FFmpeg URL (``rtsp://``, ``udp://``, ``pipe:0``...), not a file.
+
+    A name with a scheme but no such file (``rtmp://host/app``) is a URL; an existing file is a file.
+    """
+    text = str(path)
+    if text == "-":
+        return True
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", text) is not None and not Path(text).exists()
+
+
+@READERS.register("stream")
+class StreamSource(VideoSource):
+    """A live stream FFmpeg reads: standard input (``-``), a URL, or a device with ``format`` (``v4l2``).
+
+    It is read once, as it comes: ``info.frame_count`` is None (unknown), iterating a second time
+    raises, and no audio is kept (a stream cannot be read again to copy it).  Probing is kept short
+    and the decoder is not frame-threaded, so the first frame is not held back.
+
+    Args:
+        url: ``-``, an FFmpeg URL, or a device path.
+        format: FFmpeg's input format (``nut``, ``mpegts``, ``v4l2``...); None lets FFmpeg guess.
+    """
+
+    def __init__(self, url: str | Path, *, format: str | None = None) -> None:
+        import av
+
+        self.url = "pipe:0" if str(url) == "-" else str(url)
+        try:
+            self.container = av.open(self.url, format=format, options=dict(_STREAM_INPUT_OPTIONS))
+        except av.FFmpegError as error:
+            where = "standard input" if self.url == "pipe:0" else self.url
+            raise UnreadableInputError(f"cannot read {where} as a video stream: {error}; pipe a streamable container "
+                                       "(ffmpeg ... -f nut -) or name its format (--input-format)") from None
+        if not self.container.streams.video:
+            self.container.close()
+            raise UnreadableInputError(f"{url} has no video stream")
+        stream = self.container.streams.video[0]
+        stream.thread_type = "SLICE"  # frame threads would hold frames back
+        context = stream.codec_context
+        if not context.width or not context.height:
+            self.container.close()
+            raise UnreadableInputError(f"{url}: the stream does not say its frame size; name its format (--input-format)")
+        fps = stream.average_rate or stream.guessed_rate or stream.base_rate or Fraction(25)
+        time_base = stream.time_base or Fraction(1, 90000)
+        self.info = VideoInfo(Path(str(url)), context.width, context.height, None, Fraction(fps), Fraction(time_base),
+                              kind="stream")
+        self._read = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        import av
+
+        if self._read:
+            raise UnreadableInputError(f"{self.url} is a stream: it can be read only once")
+        self._read = True
+        decoded, last_pts = 0, None
+        try:
+            stream = self.container.streams.video[0]
+            for frame in self.container.decode(stream):
+                image = frame.to_ndarray(format="rgb24")
+                if image.shape[:2] != (self.info.height, self.info.width):
+                    raise UnreadableInputError(f"{self.url}: frame {decoded} is {image.shape[1]}x{image.shape[0]}, the "
+                                               f"stream began at {self.info.width}x{self.info.height}; vinpaint needs "
+                                               "one size (scale it upstream: ffmpeg -vf scale=W:H)")
+                pts = frame.pts if frame.pts is not None else (decoded if last_pts is None else last_pts + 1)
+                if last_pts is not None and pts <= last_pts:
+                    pts = last_pts + 1
+                last_pts = pts
+                decoded += 1
+                yield Frame(image, pts)
+        except av.FFmpegError as error:
+            raise UnreadableInputError(f"decoding {self.url} failed at frame {decoded}: {error}") from None
+        finally:
+            self.container.close()
+
+
 def _is_planar_16(video_format) -> bool:
     """Every component in its own plane, stored in 16-bit words (``yuv420p10le``, ``gbrp12le``...)."""
     planes = [component.plane for component in video_format.components]
@@ -224,18 +306,22 @@ def _apply_rotation(image: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
 
 
-def open_video(path: str | Path, *, fps: float | None = None) -> VideoSource:
-    """Open a video file or a folder of frames for streaming.
+def open_video(path: str | Path, *, fps: float | None = None, format: str | None = None) -> VideoSource:
+    """Open a video file, a folder of frames or a live stream for streaming.
 
     Args:
-        path: a container FFmpeg reads, or a folder of images.
+        path: a container FFmpeg reads, a folder of images, or a stream (:func:`is_stream`: ``-`` for
+            standard input, an FFmpeg URL) read once by :class:`StreamSource`.
         fps: frame rate for a folder of frames (default 25); ignored for containers, whose own
             timestamps are kept.
+        format: FFmpeg's input format; given, ``path`` is read as a stream (a device: ``v4l2``).
 
     Raises:
         InputNotFoundError: ``path`` does not exist.
         UnreadableInputError: not a video, no video stream, or no frames.
     """
+    if format is not None or is_stream(path):
+        return READERS.get("stream")(path, format=format)
     path = Path(path)
     if not path.exists():
         raise InputNotFoundError(f"input not found: {path}")

@@ -30,7 +30,7 @@ from ..errors import OutputError
 from ..options import ENCODE_OPTIONS, spec_named, validate
 from ..registry import Registry
 from .images import write_png
-from .readers import Frame, VideoInfo
+from .readers import Frame, VideoInfo, is_stream
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,14 @@ class EncodeOptions:
     crf: int = spec_named("crf", ENCODE_OPTIONS).default
     lossless: bool = spec_named("lossless", ENCODE_OPTIONS).default
     preset: str = "medium"
+    #: container written to standard output (``-o -``), a key of :data:`STREAM_FORMATS`; files ignore it
+    stream_format: str = "nut"
 
     def __post_init__(self) -> None:
         for spec in ENCODE_OPTIONS:
             object.__setattr__(self, spec.name, validate(spec, getattr(self, spec.name)))
+        if self.stream_format not in STREAM_FORMATS:
+            raise OutputError(f"unknown stream format {self.stream_format!r}; use one of {', '.join(STREAM_FORMATS)}")
 
 
 class VideoSink:
@@ -88,6 +92,12 @@ EXTENSIONS: dict[str, tuple[str, str, str]] = {
     ".mkv": ("container", "ffv1", "ffv1"),
     ".webm": ("container", "libvpx-vp9", "libvpx-vp9"),
     ".avi": ("container", "ffv1", "ffv1"),
+}
+#: container written to standard output -> (codec, pixel format): each frame leaves as soon as it is written
+STREAM_FORMATS: dict[str, tuple[str, str]] = {
+    "nut": ("rawvideo", "rgb24"),  # no encoding: the fastest and lossless (W*H*3 bytes a frame); ffmpeg -i - reads it
+    "matroska": ("ffv1", "bgr0"),  # lossless and intra-only (no frame held back), a few times smaller
+    "mpegts": ("libx264", "yuv420p"),  # for network streams: H.264 tuned for zero latency
 }
 #: audio codec used when the source's cannot be copied into the container
 _AUDIO_FALLBACK = {".webm": "libopus"}
@@ -167,12 +177,8 @@ class ContainerSink(VideoSink):
         try:
             self.container = av.open(str(self.temporary), "w", format=_format_for(suffix),
                                      options={"avoid_negative_ts": "disabled"})
-            rate = info.fps.limit_denominator(1001000) if info.fps else Fraction(25)
-            self.stream = self.container.add_stream(codec, rate=rate, options=codec_options)
-            self.stream.width, self.stream.height, self.stream.pix_fmt = info.width, info.height, pix_fmt
+            self.stream = _add_video_stream(self.container, codec, info, pix_fmt, codec_options)
             self.time_base = info.time_base
-            self.stream.time_base = info.time_base
-            self.stream.codec_context.time_base = info.time_base
             self._copier = _StreamCopier(self.container, audio_source, suffix) if audio_source else None
         except (OSError, av.FFmpegError) as error:
             self.abort()
@@ -351,6 +357,75 @@ class _StreamCopier:
         self.input.close()
 
 
+def is_stdout(output: str | Path) -> bool:
+    """Whether ``output`` names standard output (``-``)."""
+    return str(output) == "-"
+
+
+@WRITERS.register("stream")
+class StreamSink(VideoSink):
+    """A stream: standard output (``-``) or an FFmpeg URL (``pipe:1``, ``udp://...``, ``file:...``), in a
+    streamable container (:data:`STREAM_FORMATS`, ``options.stream_format``), flushed after every frame.
+
+    No temporary file: a stream cannot be taken back, so a failed run leaves what was written (the
+    reader sees the stream end).  No audio: the source is read once, as a stream.
+    """
+
+    def __init__(self, path: str | Path, info: VideoInfo, options: EncodeOptions, *, audio_source: Path | None) -> None:
+        import av
+
+        self.path, self.frames = path, 0
+        self.url = "pipe:1" if is_stdout(path) else str(path)
+        where = "standard output" if is_stdout(path) else self.url
+        codec, pix_fmt = STREAM_FORMATS[options.stream_format]
+        codec_options: dict[str, str] = {}
+        if codec == "libx264":
+            if info.width % 2 or info.height % 2:
+                pix_fmt = "yuv444p"
+            codec_options = {"tune": "zerolatency", "preset": "veryfast",
+                             **({"qp": "0"} if options.lossless else {"crf": str(options.crf)})}
+        elif codec == "ffv1":
+            codec_options = {"level": "3", "slicecrc": "1"}
+        if audio_source is not None:
+            log.warning("audio is not written to a stream output")
+        try:
+            self.container = av.open(self.url, "w", format=options.stream_format, options={"flush_packets": "1"})
+            self.stream = _add_video_stream(self.container, codec, info, pix_fmt, codec_options)
+            self.time_base = info.time_base
+        except (OSError, av.FFmpegError) as error:
+            raise OutputError(f"cannot write a {options.stream_format} stream to {where}: {error}") from None
+
+    def write(self, image: np.ndarray, pts: int, *, source: Frame | None = None) -> None:
+        import av
+
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = pts, self.time_base
+        try:
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+        except (OSError, av.FFmpegError) as error:
+            raise OutputError(f"writing the stream failed at frame {self.frames} (was its reader closed?): "
+                              f"{error}") from None
+        self.frames += 1
+
+    def close(self) -> None:
+        import av
+
+        try:
+            for packet in self.stream.encode():
+                self.container.mux(packet)
+            self.container.close()
+        except (OSError, av.FFmpegError) as error:
+            raise OutputError(f"finishing the stream failed: {error}") from None
+        log.info("wrote %d frames to %s", self.frames, self.url)
+
+    def abort(self) -> None:
+        try:
+            self.container.close()
+        except Exception:  # noqa: BLE001 - already failing; the reader sees the stream end
+            pass
+
+
 @WRITERS.register("png-folder")
 class PngFolderSink(VideoSink):
     """A folder of lossless PNG frames ``00000.png, 00001.png...`` (no audio, no timestamps).
@@ -504,25 +579,33 @@ def _is_same_or_inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), overwrite: bool = False) -> Path:
+def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), overwrite: bool = False) -> Path | str:
     """Validate an output path before any work is done, and prove it writable.
 
     The output may be neither an input nor a folder holding one.  An existing output is replaced only
     with ``overwrite``, and an existing folder only when it holds nothing but ``NNNNN.png`` frames.
     A file is created and removed beside the output, so an unwritable place fails here and not after
-    the fill.  What killed runs left beside the output is removed.
+    the fill.  What killed runs left beside the output is removed.  A stream (``-`` for standard
+    output, an FFmpeg URL) has no file to check: it is returned as given, and ``-`` is refused when
+    standard output is a terminal.
 
     Raises:
         OutputError: unknown extension, an input or a folder holding one, exists without ``overwrite``,
-            a folder holding other files, or a parent folder that is missing or not writable.
+            a folder holding other files, a parent folder that is missing or not writable, or ``-``
+            on a terminal.
     """
+    if is_stream(output):  # a stream: no file to check, but never binary video onto a terminal
+        if is_stdout(output) and os.isatty(1):
+            raise OutputError("standard output is a terminal: pipe it into a program "
+                              "(-o - | ffmpeg -i - out.mp4) or give an output file")
+        return output  # as given: a URL's "//" must survive
     path = Path(output)
     folder_output = is_folder_output(path)
     if not folder_output and path.suffix.lower() not in EXTENSIONS:
         valid = ", ".join(sorted(EXTENSIONS))
         raise OutputError(f"unknown output extension {path.suffix!r}; use one of {valid}, or a folder for PNG frames")
     for source in inputs:
-        if source is None:
+        if source is None or is_stream(source):  # standard input or a URL is no file the output could be
             continue
         if _is_same_or_inside(Path(source), path):
             what = "is an input" if Path(source).resolve() == path.resolve() else f"holds the input {source}"
@@ -563,6 +646,16 @@ def _probe_writable(parent: Path, path: Path) -> None:
     os.unlink(probe)
 
 
+def _add_video_stream(container, codec: str, info: VideoInfo, pix_fmt: str, codec_options: dict):
+    """A video stream of ``codec`` in ``container`` at the source's size, rate and time base."""
+    rate = info.fps.limit_denominator(1001000) if info.fps else Fraction(25)
+    stream = container.add_stream(codec, rate=rate, options=codec_options)
+    stream.width, stream.height, stream.pix_fmt = info.width, info.height, pix_fmt
+    stream.time_base = info.time_base
+    stream.codec_context.time_base = info.time_base
+    return stream
+
+
 def encode_frames(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18) -> Path:
     """Write ``frames`` ``(T,H,W,3)`` uint8 RGB to a video file whose extension picks the codec, at ``fps``
     with timestamps 0, 1, 2... (synthetic clips for demos, tests and benchmarks); returns ``path``."""
@@ -583,7 +676,7 @@ def open_writer(
     options: EncodeOptions | None = None,
     audio_source: str | Path | None = None,
 ) -> VideoSink:
-    """A writer for ``output`` chosen by its extension (a folder for PNG frames).
+    """A writer for ``output`` chosen by its extension (a folder for PNG frames; a stream for ``-`` or a URL).
 
     Args:
         info: the source's size, rate and time base (timestamps passed to ``write`` use it).
@@ -596,6 +689,8 @@ def open_writer(
     path = Path(output)
     options = options or EncodeOptions()
     audio = Path(audio_source) if audio_source and (info.audio_streams or info.other_streams) else None
+    if is_stream(output):  # standard output or a URL, as given
+        return WRITERS.get("stream")(output, info, options, audio_source=audio)
     if is_folder_output(path):
         return WRITERS.get("png-folder")(path, info, options, audio_source=audio)
     writer_name = EXTENSIONS[path.suffix.lower()][0]

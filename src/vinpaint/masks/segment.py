@@ -5,24 +5,36 @@ Two cues, then a graph cut:
 1. **Motion** (when neighbouring frames are given).  Dense flow (DIS, Kroeger et al. ECCV 2016) from
    the frame to each neighbour; the camera's motion is a homography fitted robustly to the whole flow
    field (RANSAC, Fischler & Bolles 1981), and what the homography does not explain is the motion of
-   independently moving things.  The moving region connected to the click, snapped to SLIC
-   superpixels (Achanta et al., TPAMI 2012) to move the flow's blurred outline onto image edges, is
-   the object's first estimate: what moves together with the clicked pixel belongs to it (the
-   motion-segmentation cue of Papazoglou & Ferrari, ICCV 2013).
+   independently moving things.  The minimum over the neighbours is kept: towards one neighbour the
+   flow drags the background that the object is about to cover (or has just uncovered) along with
+   it, a halo as wide as the object's displacement, which the neighbour on the other side does not
+   have (where the least misses most of what the mean over the sides finds, the flow towards one
+   side lost the object, and the mean is used).  The moving region connected to the click, snapped
+   to SLIC superpixels (Achanta et al., TPAMI 2012) to move the flow's blurred outline onto image
+   edges, is the object's first estimate: what moves together with the clicked pixel belongs to it
+   (the motion-segmentation cue of Papazoglou & Ferrari, ICCV 2013).
 2. **Colour and edges**: GrabCut (Rother et al., SIGGRAPH 2004) seeded with that estimate (probably
    object inside, probably background in a band around it, background further away, sure object at
    the positive clicks and sure background at the negative ones) finds the outline where colour
-   changes.  Without motion (a still object, or no neighbours given) the seed is the previous one:
-   probably object within ``radius`` of the clicks, probably background up to twice as far.
+   changes.  With neighbours on both sides GrabCut's colour models also see the independent motion,
+   as a third channel beside the frame's two main CIELAB components, so that background of the
+   object's colours but still is set apart (not when a positive click sits on a part that does not
+   move: the user has said that motion does not define the object).  A positive click off the
+   moving region seeds its part as without motion, at half the reach.
+   Without motion (a still object, or no neighbours given) the seed is probably object within
+   ``radius`` of the clicks, probably background up to twice as far; when GrabCut keeps little more
+   than the clicked discs (the ring holds the object's own colours: a large object) the reach doubles,
+   up to half the frame; the cut is then repeated from the first segment's bounding box + 10 %, a
+   better-shaped seed than a disc.
 
 A box seeds GrabCut the classical way (outside = background, inside = probably object); with motion,
-what moves inside the box (snapped to superpixels, shrunk by 3 px) is sure object.
+what moves inside the box (snapped to superpixels) is sure object, shrunk by 3 px and, with a single
+neighbour, also by the object's displacement (the halo above).
 
-The result carries a ``confidence`` in [0, 1]: the agreement (IoU) of the GrabCut segment and the
-moving region when motion was used, otherwise the share of the segment's outline on image edges
-(Canny); 0 when the segment is barely larger than the click's own seed.  ``needs_more_clicks`` is set
-below 0.6.  Measured on the shared clips (docs/masks.md) the confidence does not yet predict the IoU
-well: it is a hint, not a guarantee.
+The result carries a ``confidence`` in [0, 1]: its stability, the IoU with the same cut from seeds
+reaching 1.5 times as far (a box 1.5 times as large); 0 when the segment is barely larger than the
+click's own seed.  ``needs_more_clicks`` is set below 0.6.  Measured on the shared clips
+(docs/masks.md) it does not predict the IoU well: it is a hint, not a guarantee.
 
 Convention: frames ``(H,W,3)`` uint8 RGB, ``(N,H,W,3)`` for neighbours; masks ``(H,W)`` bool, True =
 object; points ``(x, y)`` pixels, x = column (see :mod:`vinpaint.arrays`).
@@ -64,16 +76,23 @@ def _check_frame(frame: np.ndarray, name: str = "frame") -> np.ndarray:
 
 
 def independent_motion(frame: np.ndarray, neighbours: np.ndarray, *, scale: float | None = None) -> np.ndarray:
-    """Per-pixel motion (px) not explained by the camera, averaged over the neighbouring frames.
+    """Per-pixel motion (px) not explained by the camera: the least over the neighbouring frames.
 
     The camera's motion between the frame and each neighbour is a homography fitted with RANSAC to
     the DIS flow sampled on a grid; the residual is the flow minus that homography's displacement.
+    The minimum over neighbours before and after the frame cancels the halo each one alone has where
+    the object covers or uncovers the background (give neighbours on both sides where they exist).
 
     Shape: frame ``(H,W,3)`` uint8, neighbours ``(N,H,W,3)`` uint8; returns ``(H,W)`` float32.
 
     Args:
         scale: compute the flow at this fraction of the size (default: 432 px on the longer side).
     """
+    return _residual_motion(frame, neighbours, scale=scale).min(axis=0)
+
+
+def _residual_motion(frame: np.ndarray, neighbours: np.ndarray, *, scale: float | None = None) -> np.ndarray:
+    """The motion not explained by the camera towards each neighbour, ``(N,H,W)`` float32 px."""
     from ..flow import estimate_pair_flow
 
     frame = _check_frame(frame)
@@ -88,7 +107,7 @@ def independent_motion(frame: np.ndarray, neighbours: np.ndarray, *, scale: floa
     ys, xs = np.mgrid[step // 2 : h : step, step // 2 : w : step]
     grid = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    total = np.zeros((h, w), np.float32)
+    residuals = []
     for other in neighbours:
         flow = estimate_pair_flow(frame, other, scale=scale)
         moved = grid + flow[grid[:, 1].astype(int), grid[:, 0].astype(int)]
@@ -98,8 +117,15 @@ def independent_motion(frame: np.ndarray, neighbours: np.ndarray, *, scale: floa
         denominator = homography[2, 0] * xx + homography[2, 1] * yy + homography[2, 2]
         camera_x = (homography[0, 0] * xx + homography[0, 1] * yy + homography[0, 2]) / denominator - xx
         camera_y = (homography[1, 0] * xx + homography[1, 1] * yy + homography[1, 2]) / denominator - yy
-        total += np.hypot(flow[..., 0] - camera_x, flow[..., 1] - camera_y)
-    return total / max(1, len(neighbours))
+        residuals.append(np.hypot(flow[..., 0] - camera_x, flow[..., 1] - camera_y))
+    return np.stack(residuals).astype(np.float32)
+
+
+def _moving_threshold(motion: np.ndarray) -> float:
+    """Residual motion (px) above which a pixel moves: ``median + 4 * 1.4826 * MAD``, at least 0.5 px."""
+    level = float(np.median(motion))
+    spread = 1.4826 * float(np.median(np.abs(motion - level)))
+    return max(0.5, level + 4 * spread)
 
 
 def moving_region(motion: np.ndarray, x: float, y: float) -> np.ndarray | None:
@@ -108,10 +134,7 @@ def moving_region(motion: np.ndarray, x: float, y: float) -> np.ndarray | None:
     A pixel moves when its residual motion is well above the frame's (mostly background) level:
     over ``median + 4 * 1.4826 * MAD`` and at least 0.5 px.
     """
-    level = float(np.median(motion))
-    spread = 1.4826 * float(np.median(np.abs(motion - level)))
-    threshold = max(0.5, level + 4 * spread)
-    moving = motion > threshold
+    moving = motion > _moving_threshold(motion)
     moving = cv2.morphologyEx(moving.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) > 0
     _count, labels = cv2.connectedComponents(moving.astype(np.uint8), connectivity=8)
     _h, _w = motion.shape
@@ -146,7 +169,7 @@ def segment_object(
         points: :class:`vinpaint.masks.click.Point` or ``(x, y)`` / ``(x, y, positive)`` tuples, pixels.
         box: ``(x, y, w, h)`` pixels around the object, or None.
         neighbours: ``(N,H,W,3)`` uint8 frames near this one (e.g. 3 before and 3 after) for the
-            motion cue, or None (colour and edges only).
+            motion cue, or None (colour and edges only).  Two or more are taken to lie on both sides.
         returns: :class:`Segmentation`, its mask ``(H,W)`` bool.
 
     Args:
@@ -170,48 +193,72 @@ def segment_object(
     if not positives and rect is None:
         raise InvalidOptionError("give at least one positive point on the object (FRAME:x,y) or a box (x,y,w,h)")
     seed = max(2, round(min(h, w) / 80))
-    motion = independent_motion(frame, neighbours) if neighbours is not None and len(neighbours) else None
-    region = None
+    residuals = _residual_motion(frame, neighbours) if neighbours is not None and len(neighbours) else None
+    motion = None if residuals is None else residuals.min(axis=0)
+    region, one_side = None, False
     if motion is not None:
         if positives:
-            parts = [moving_region(motion, p.x, p.y) for p in positives]
-            parts = [r for r in parts if r is not None]
-            region = _snap_to_superpixels(frame, np.logical_or.reduce(parts)) if parts else None
+            region = _moving_at(motion, positives)
+            if len(residuals) >= 2:
+                # where the flow towards one side lost the object, the least motion misses most of it:
+                # then the mean over the sides gives the region (and motion is no GrabCut channel)
+                either = _moving_at(residuals.mean(axis=0), positives)
+                if either is not None and (region is None or region.sum() < 0.25 * either.sum()):
+                    region, one_side = either, True
+            region = _snap_to_superpixels(frame, region) if region is not None else None
         else:
             region = _moving_in_box(motion, rect)
-    state = np.full((h, w), cv2.GC_BGD, np.uint8)
+    if rect is not None and region is not None:
+        # what moves inside the box, snapped to superpixels, is sure object (shrunk by 3 px)
+        region = _snap_to_superpixels(frame, region)
     if rect is not None:
-        x0, y0, x1, y1 = rect
-        state[y0:y1, x0:x1] = cv2.GC_PR_FGD
-        if region is not None:
-            # what moves inside the box, snapped to superpixels and shrunk by 3 px, is sure object
-            region = _snap_to_superpixels(frame, region)
-        if region is not None:
-            core = cv2.erode(region.astype(np.uint8), _disc(3)) > 0
-            state[core & (state == cv2.GC_PR_FGD)] = cv2.GC_FGD
         cue = "box" if region is None else "box+motion"
-    elif region is not None:
-        size = float(np.sqrt(region.sum()))
-        reach = round(0.35 * size + 8)
-        state[cv2.dilate(region.astype(np.uint8), _disc(reach)) > 0] = cv2.GC_PR_BGD
-        state[region] = cv2.GC_PR_FGD
-        cue = "motion"
     else:
-        radius = float(radius) if radius else RADIUS_FRACTION * min(h, w)
-        distance = _distance_to(positives, h, w)
-        state[distance <= 2 * radius] = cv2.GC_PR_BGD
-        state[distance <= radius] = cv2.GC_PR_FGD
-        cue = "colour"
-    for p in points:
-        cv2.circle(state, (round(p.x), round(p.y)), seed, cv2.GC_FGD if p.positive else cv2.GC_BGD, -1)
-    segment = _grabcut(frame, state, iterations)
-    if positives:
-        segment = _keep_parts(segment, positives, region)
-    segment = _fill_holes(segment, [p for p in points if not p.positive])
-    confidence = _confidence(frame, segment, region, seed)
+        cue = "colour" if region is None else "motion"
+    radius = float(radius) if radius else RADIUS_FRACTION * min(h, w)
+    # with motion, GrabCut's colour models see the independent motion as a third channel: only with
+    # neighbours on both sides (the motion towards one neighbour alone has a halo where the object
+    # covers the background, which the minimum over both sides removes), and only while every
+    # positive click moves (a click on a still part says motion does not define the object)
+    still = [p for p in positives if region is not None and not region[round(p.y), round(p.x)]]
+    use_motion = region is not None and len(neighbours) >= 2 and not still and not one_side
+    image = _colour_and_motion(frame, motion) if use_motion else frame
+    # with one neighbour, the moving region spreads past the object by about its displacement
+    halo = round(float(np.median(motion[region]))) if region is not None and len(neighbours) < 2 else 0
+
+    def cut(grow: float, rect) -> np.ndarray:
+        state = _seeds((h, w), points, rect, region, radius * grow, seed, grow, halo)
+        segment = _grabcut(image, state, iterations)
+        if positives:
+            segment = _keep_parts(segment, positives, region)
+        return _fill_holes(segment, [p for p in points if not p.positive])
+
+    segment = cut(1.0, rect)
+    while cue == "colour" and _tiny(segment, seed, len(positives)) and radius < 0.5 * min(h, w):
+        # GrabCut kept little more than the clicked discs: the probably-background ring holds the
+        # object's own colours, so the object reaches past it (a large object); reach twice as far
+        radius *= 2
+        segment = cut(1.0, rect)
+    if cue == "colour" and segment.any():
+        # without motion the disc of ``radius`` is a crude guess of the object's extent: cut again
+        # from the first segment's bounding box (+10 %), GrabCut's own iteration (Rother et al. 2004)
+        rect = _grown_box(segment, 0.1)
+        segment = cut(1.0, rect)
+        cue = "colour+box"
+    # stability (the object's outline should not depend on how far the seed reaches): the same cut
+    # from seeds reaching 1.5 times as far (or a box 1.5 times as large); their agreement (IoU) is
+    # the confidence
+    confidence = _confidence(segment, cut(1.5, rect), seed)
     needs_more = confidence < CONFIDENCE_FOR_ONE_CLICK
     log.debug("click segmentation: cue %s, %d px, confidence %.2f", cue, int(segment.sum()), confidence)
     return Segmentation(segment, confidence, needs_more, cue)
+
+
+def _moving_at(motion: np.ndarray, positives) -> np.ndarray | None:
+    """The union of the moving regions at the positive clicks (:func:`moving_region`), or None."""
+    parts = [moving_region(motion, p.x, p.y) for p in positives]
+    parts = [r for r in parts if r is not None]
+    return np.logical_or.reduce(parts) if parts else None
 
 
 def _snap_to_superpixels(frame: np.ndarray, region: np.ndarray) -> np.ndarray | None:
@@ -254,6 +301,15 @@ def _moving_in_box(motion: np.ndarray, rect) -> np.ndarray | None:
     return moving
 
 
+def _grown_box(segment: np.ndarray, fraction: float) -> tuple[int, int, int, int]:
+    """The bounding box ``(x0, y0, x1, y1)`` (end exclusive) of ``segment`` grown by ``fraction`` of its size."""
+    h, w = segment.shape
+    ys, xs = np.nonzero(segment)
+    dx = round(fraction * (xs.max() - xs.min() + 1)) + 1
+    dy = round(fraction * (ys.max() - ys.min() + 1)) + 1
+    return max(0, xs.min() - dx), max(0, ys.min() - dy), min(w, xs.max() + 1 + dx), min(h, ys.max() + 1 + dy)
+
+
 def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
@@ -263,6 +319,55 @@ def _distance_to(points, h: int, w: int) -> np.ndarray:
     for p in points:
         source[round(p.y), round(p.x)] = 0
     return cv2.distanceTransform(source, cv2.DIST_L2, 5)
+
+
+def _seeds(shape, points, rect, region, radius: float, seed: int, grow: float, halo: int = 0) -> np.ndarray:
+    """GrabCut's initial labels: sure/probable object and background from the clicks, box and moving region.
+
+    ``halo``: how far (px) the moving region may reach past the object (its sure core is shrunk by that much).
+    """
+    h, w = shape
+    state = np.full((h, w), cv2.GC_BGD, np.uint8)
+    if rect is not None:
+        x0, y0, x1, y1 = rect
+        if grow != 1.0:
+            dx, dy = round((grow - 1) / 2 * (x1 - x0)), round((grow - 1) / 2 * (y1 - y0))
+            x0, y0, x1, y1 = max(0, x0 - dx), max(0, y0 - dy), min(w, x1 + dx), min(h, y1 + dy)
+        state[y0:y1, x0:x1] = cv2.GC_PR_FGD
+        if region is not None:
+            core = cv2.erode(region.astype(np.uint8), _disc(3 + halo)) > 0
+            state[core & (state == cv2.GC_PR_FGD)] = cv2.GC_FGD
+    elif region is not None:
+        reach = round(grow * (0.35 * float(np.sqrt(region.sum())) + 8))
+        state[cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5) <= reach] = cv2.GC_PR_BGD
+        state[region] = cv2.GC_PR_FGD
+        # a positive click on a part that does not move (a second click on a missed leg) seeds that part
+        # as without motion, at half the reach
+        still = [p for p in points if p.positive and not region[round(p.y), round(p.x)]]
+        if still:
+            distance = _distance_to(still, h, w)
+            state[(distance <= radius) & (state == cv2.GC_BGD)] = cv2.GC_PR_BGD
+            state[(distance <= radius / 2) & (state != cv2.GC_PR_FGD)] = cv2.GC_PR_FGD
+    else:
+        distance = _distance_to([p for p in points if p.positive], h, w)
+        state[distance <= 2 * radius] = cv2.GC_PR_BGD
+        state[distance <= radius] = cv2.GC_PR_FGD
+    for p in points:
+        cv2.circle(state, (round(p.x), round(p.y)), seed, cv2.GC_FGD if p.positive else cv2.GC_BGD, -1)
+    return state
+
+
+def _colour_and_motion(frame: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """A 3-channel uint8 image for GrabCut: the frame's two main colour components (PCA of CIELAB) and
+    the independent motion, 32 levels per moving threshold (:func:`moving_region`) and saturating at
+    twice the threshold: the channel says moving or still, not how fast (an object's
+    limbs move faster than its body)."""
+    lab = cv2.cvtColor(frame, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+    mean = lab.mean(0)
+    _, vectors = np.linalg.eigh(np.cov((lab - mean).T))
+    colour = np.clip((lab - mean) @ vectors[:, ::-1][:, :2] + 128, 0, 255)
+    moving = (np.minimum(motion / _moving_threshold(motion), 2.0) * 32).reshape(-1, 1)
+    return np.concatenate([colour, moving], 1).reshape(frame.shape).astype(np.uint8)
 
 
 def _grabcut(frame: np.ndarray, state: np.ndarray, iterations: int) -> np.ndarray:
@@ -312,17 +417,15 @@ def _keep_parts(segment: np.ndarray, positives, region: np.ndarray | None) -> np
     return np.isin(labels, sorted(keep))
 
 
-def _confidence(frame: np.ndarray, segment: np.ndarray, region: np.ndarray | None, seed: int) -> float:
-    """How much the outline is to be trusted: the agreement (IoU) of the colour segment with the moving
-    region when motion was used, else the share of the outline that lies on an image edge (Canny); 0 for
-    a segment barely larger than the click's own seed."""
-    area = int(segment.sum())
-    if area <= 4 * np.pi * seed**2:
+def _tiny(segment: np.ndarray, seed: int, clicks: int) -> bool:
+    """Whether ``segment`` is barely larger than the sure-object discs (radius ``seed``) of ``clicks`` clicks."""
+    return int(segment.sum()) <= 4 * np.pi * seed**2 * max(1, clicks)
+
+
+def _confidence(segment: np.ndarray, wider: np.ndarray, seed: int) -> float:
+    """Agreement (IoU) of the segment with the one cut from seeds reaching further: a segment that
+    follows the object's own outline barely changes, one that leaks or stops at the seed's reach does;
+    0 for a segment barely larger than the click's own seed."""
+    if _tiny(segment, seed, 1):
         return 0.0
-    gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
-    edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), 40, 120), np.ones((5, 5), np.uint8)) > 0
-    outline = segment & ~(cv2.erode(segment.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
-    on_edges = float(edges[outline].mean()) if outline.any() else 0.0
-    if region is None:
-        return on_edges
-    return float((segment & region).sum() / max(1, (segment | region).sum()))
+    return float((segment & wider).sum() / max(1, (segment | wider).sum()))

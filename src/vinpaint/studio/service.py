@@ -58,7 +58,7 @@ from ..io import (
     write_png,
 )
 from ..io.readers import list_images
-from ..masks.click import segment_from_points
+from ..masks.click import NEIGHBOUR_OFFSETS, neighbouring_frames, segment_from_points
 from ..masks.make import make_masks
 from ..masks.postprocess import write_mask_folder
 from ..pipeline import (
@@ -352,7 +352,8 @@ class Studio:
 
         ``box``: ``(x0, y0, x1, y1)`` around the object: its centre becomes a positive click, the object
         may reach the box's corners (:func:`segment_from_points`'s ``radius``) and nothing outside the
-        box is selected.  Reads that frame alone from the source.
+        box is selected.  Reads that frame and its neighbours (:data:`vinpaint.masks.click.NEIGHBOUR_OFFSETS`)
+        from the source: the motion around the click is a cue.
 
         Raises:
             InputNotFoundError: no such frame.  InvalidOptionError: a point or box outside the frame,
@@ -375,10 +376,15 @@ class Studio:
             radius = float(np.hypot(x1 - x0, y1 - y0)) / 2
             inside_box = np.zeros((height, width), bool)
             inside_box[int(y0):int(np.ceil(y1)), int(x0):int(np.ceil(x1))] = True
-        image = self.read_frames(meta, index, index)[0]
         if self.segmenter is not None:
+            image = self.read_frames(meta, index, index)[0]
             return model_segment(self.segmenter, image, points[:len(points) - (box is not None)], box)
-        mask = np.asarray(segment_from_points(image, points, radius=radius), bool)
+        # the frames around it too: what moves with the clicked pixel belongs to the object
+        reach = max(abs(offset) for offset in NEIGHBOUR_OFFSETS)
+        first, last = max(index - reach, 0), min(index + reach, meta["frame_count"] - 1)
+        frames = self.read_frames(meta, first, last)
+        mask = np.asarray(segment_from_points(frames[index - first], points, radius=radius,
+                                              neighbours=neighbouring_frames(frames, index - first)), bool)
         return mask & inside_box if inside_box is not None else mask
 
     # masks

@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 from vinpaint.flow import estimate_flow
-from vinpaint.masks.track.plates import BackgroundMotion, PlateHistory, background_homography
 from vinpaint.masks.track import track_masks
+from vinpaint.masks.track.plates import (
+    BackgroundMotion,
+    PlateHistory,
+    background_homography,
+)
 
 PALETTE = np.array([[200, 60, 40], [40, 160, 60], [30, 60, 190], [220, 210, 200]], np.uint8)
 
@@ -77,3 +81,24 @@ def test_plates_help_track_a_camouflaged_object():
         return np.mean([(a & b).sum() / (a | b).sum() for a, b in zip(tracked[1:], masks[1:])])
 
     assert mean_iou(with_plates) > mean_iou(without) + 0.1  # measured 0.72 against 0.57
+
+
+def test_pixels_of_other_objects_are_left_out_of_the_plates():
+    # a static scene: frames 0-5 all alike; another object covers a patch of frame 0-3
+    frames = np.repeat(blocks(np.random.default_rng(1), 40, 60)[None], 6, axis=0)
+    flows = np.zeros((5, 40, 60, 2), np.float32)
+    others = np.zeros((6, 40, 60), bool)
+    others[:, 10:20, 10:20] = True
+    none = np.zeros((40, 60), bool)
+    plates = {}
+    for label, motion in (("plain", BackgroundMotion(flows, flows)),
+                          ("excluding", BackgroundMotion(flows, flows).excluding(others))):
+        history = PlateHistory(frames, motion, +1)
+        for frame in range(1, 6):
+            history.advance(frame, frame - 1, none)
+        plates[label] = history.evidence((slice(0, 40), slice(0, 60)))
+    # the frames match their plates everywhere (background), except where the other object was:
+    # there no frame saw the background, so there is no evidence either way
+    assert (plates["plain"][10:20, 10:20] < 0).all()
+    assert (plates["excluding"][10:20, 10:20] == 0).all()
+    assert (plates["excluding"][30:, 40:] < 0).all()

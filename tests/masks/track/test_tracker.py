@@ -6,12 +6,20 @@ import numpy as np
 import pytest
 
 from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
-from vinpaint.flow import estimate_flow
+from vinpaint.flow import consistency, estimate_flow, warp
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
 from vinpaint.masks.track.morphology import dilate
-from vinpaint.masks.track.motion import fit_similarity, move_affine, object_flow
+from vinpaint.masks.track.motion import (
+    estimate_tracking_flows,
+    fit_similarity,
+    move_affine,
+    object_flow,
+    tracking_flow_estimator,
+)
+from vinpaint.masks.track.propagate import consistency_in_box, warp_in_box
+from vinpaint.masks.track.tracker import working_shape
 from vinpaint.testing.synthetic import make_panning_clip
 
 
@@ -258,3 +266,51 @@ def test_progress_reports_each_flow_pair_then_each_tracked_frame_in_frames_of_th
     assert calls[:5] == [(step * 6 // 11, 6) for step in range(1, 6)]
     assert len(calls) == 5 + 5 + 1 and calls[-1] == (6, 6)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+def test_a_clip_above_the_working_size_is_tracked_downscaled_with_the_init_kept_exactly(medium_clip):
+    # 160x96 tracked at 80x48 (work_size=80), the soft masks upsampled to 160x96
+    tracked = track_masks(medium_clip.frames, {0: medium_clip.masks[0]}, work_size=80)
+    assert tracked.shape == medium_clip.masks.shape
+    np.testing.assert_array_equal(tracked[0], medium_clip.masks[0])
+    assert mean_iou(tracked[1:], medium_clip.masks[1:]) > 0.9
+
+
+def test_a_working_size_below_16_pixels_is_an_error(small_clip):
+    with pytest.raises(InvalidOptionError, match="work_size"):
+        track_masks(small_clip.frames, {0: small_clip.masks[0]}, work_size=8)
+
+
+def test_working_shape_keeps_the_aspect_and_leaves_small_clips_alone():
+    assert working_shape(480, 854, 480) == (270, 480)
+    assert working_shape(240, 432, 480) == (240, 432)
+    assert working_shape(480, 854, None) == (480, 854)
+
+
+def test_a_mask_is_never_tracked_across_a_shot_cut(medium_clip):
+    # a second shot of other content after frame 15: the init on frame 0 rules the first shot only
+    other = make_panning_clip(frames=15, height=96, width=160, object_size=24, seed=7)
+    frames = np.concatenate([medium_clip.frames[:15], 255 - other.frames])
+    tracked = track_masks(frames, {0: medium_clip.masks[0]})
+    assert mean_iou(tracked[1:15], medium_clip.masks[1:15]) > 0.9
+    assert not tracked[15:].any()
+    # with a keyframe of its own the second shot is tracked from it, and the first shot is untouched
+    both = track_masks(frames, {0: medium_clip.masks[0], 20: other.masks[5]})
+    assert mean_iou(both[15:], other.masks) > 0.8
+    np.testing.assert_array_equal(both[:15], tracked[:15])
+
+
+def test_box_warp_and_consistency_agree_with_the_whole_frame():
+    rng = np.random.default_rng(0)
+    flow = rng.normal(0, 3, (40, 50, 2)).astype(np.float32)
+    reverse = rng.normal(0, 3, (40, 50, 2)).astype(np.float32)
+    image = rng.random((40, 50)).astype(np.float32)
+    box = (slice(5, 30), slice(10, 50))
+    np.testing.assert_allclose(warp_in_box(image, flow[box], box), warp(image, flow)[box], atol=1e-5)
+    np.testing.assert_array_equal(consistency_in_box(flow[box], reverse, box), consistency(flow, reverse)[box])
+
+
+def test_threaded_flows_equal_the_sequential_ones(small_clip):
+    threaded = estimate_tracking_flows(small_clip.frames[:6], workers=3)
+    sequential = estimate_flow(small_clip.frames[:6], estimator=tracking_flow_estimator())
+    for ours, theirs in zip(threaded, sequential):
+        np.testing.assert_array_equal(ours, theirs)

@@ -11,11 +11,16 @@ Shapes: masks ``(H,W)`` bool; flow ``(H,W,2)`` float32 ``(dx, dy)``; similaritie
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 
+from ...flow import estimate_pair_flow, make_flow_estimator
 from .morphology import dilate
 from .settings import TRACKER_SETTINGS, TrackerSettings
 
@@ -25,13 +30,49 @@ from .settings import TRACKER_SETTINGS, TrackerSettings
 MOTION_MODELS = ("auto", "flow", "similarity")
 
 
-def tracking_flow_estimator():
-    """Farnebäck (SCIA 2003) with a 9-pixel window, 5 levels: ``(gray_a, gray_b) -> (H,W,2)`` flow."""
+def tracking_flow_estimator(*, iterations: int = 5):
+    """Farnebäck (SCIA 2003) with a 9-pixel window, 5 levels: ``(gray_a, gray_b) -> (H,W,2)`` flow.
+
+    ``iterations``: Farnebäck's iterations at each pyramid level.
+    """
 
     def estimate(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 5, 9, 5, 5, 1.1, 0)
+        return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 5, 9, iterations, 5, 1.1, 0)
 
     return estimate
+
+
+def estimate_tracking_flows(frames: np.ndarray, *, method: str | None = None, scale: float = 1.0,
+                            progress: Callable[[int, int], None] | None = None,
+                            workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Forward and backward flow of every neighbouring pair, the pairs spread over threads.
+
+    The same fields :func:`vinpaint.flow.estimate_flow` returns (each pair is computed alone, so the
+    result does not depend on the threads); OpenCV's estimators release the GIL, so ``workers``
+    threads (default: the CPU count, at most 8) run them side by side.  ``method``: a name in
+    :data:`vinpaint.flow.FLOW_ESTIMATORS`, None for :func:`tracking_flow_estimator`; each thread has
+    its own estimator (DIS keeps state).
+
+    Shape: frames ``(T,H,W,3)`` uint8 RGB; returns ``(T-1,H,W,2)`` float32 twice, ``forward[t]``
+    maps frame t to t+1, ``backward[t]`` frame t+1 to t.  ``progress(pairs_done, pairs)`` in order.
+    """
+    t, h, w = frames.shape[:3]
+    forward = np.empty((max(t - 1, 0), h, w, 2), np.float32)
+    backward = np.empty_like(forward)
+    local = threading.local()
+
+    def pair(index: int) -> None:
+        if not hasattr(local, "estimate"):
+            local.estimate = tracking_flow_estimator() if method is None else make_flow_estimator(method)
+        first, second = frames[index], frames[index + 1]
+        forward[index] = estimate_pair_flow(first, second, scale=scale, estimator=local.estimate)
+        backward[index] = estimate_pair_flow(second, first, scale=scale, estimator=local.estimate)
+
+    with ThreadPoolExecutor(max(1, workers or min(8, os.cpu_count() or 1))) as pool:
+        for done, _ in enumerate(pool.map(pair, range(t - 1)), 1):
+            if progress is not None:
+                progress(done, t - 1)
+    return forward, backward
 
 
 def object_flow(flow: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:

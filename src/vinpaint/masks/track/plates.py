@@ -13,11 +13,15 @@ before dark leaves, a white shoe on white lines), which a colour model cannot.
 
 A pixel gets no evidence where too few aligned frames see it, or where they disagree among
 themselves (parallax, a moving occluder, a change of light): there the plate is not a background.
+Pixels that other objects of the same track cover (:meth:`BackgroundMotion.excluding`) are no
+background either and are left out, like the object's own.
 
 Convention: see :mod:`vinpaint.arrays`.
 """
 
 from __future__ import annotations
+
+import copy
 
 import cv2
 import numpy as np
@@ -26,6 +30,9 @@ import numpy as np
 NEAREST = 2
 #: ... nor frames further than this: the alignment drifts and the light changes
 FURTHEST = 10
+#: ... and of those only every this many-th (2, frames 2, 4, ... 10 back, is about 1.25x faster;
+#: mean IoU bmx-trees / tennis / schoolgirls 0.634 / 0.798 / 0.826 against 0.637 / 0.815 / 0.812 with 1)
+STRIDE = 1
 #: a pixel needs this many aligned frames that see its background
 MIN_SAMPLES = 3
 #: levels (grey): aligned frames whose median deviation exceeds this do not agree on a background
@@ -68,6 +75,14 @@ class BackgroundMotion:
     def __init__(self, forward: np.ndarray, backward: np.ndarray) -> None:
         self.to_next = [background_homography(flow) for flow in forward]  # frame t -> t+1
         self.to_previous = [background_homography(flow) for flow in backward]  # frame t+1 -> t
+        #: ``(T,H,W)`` bool or None: pixels other objects are known to cover (never background)
+        self.others: np.ndarray | None = None
+
+    def excluding(self, others: np.ndarray | None) -> BackgroundMotion:
+        """The same motion, with ``others`` ``(T,H,W)`` bool (other objects' pixels) left out of every plate."""
+        out = copy.copy(self)
+        out.others = others
+        return out
 
     def step(self, frame: int, direction: int) -> np.ndarray:
         """Homography from ``frame``'s pixels to those of the frame one step back along ``direction``."""
@@ -96,7 +111,8 @@ class PlateHistory:
         """The track moved from ``previous`` (where the object was ``previous_mask``) to ``frame``."""
         step = self.motion.step(frame, self.direction)
         self._passed = [(index, matrix @ step, free) for index, matrix, free in self._passed]
-        free = (cv2.dilate(previous_mask.astype(np.uint8), _DISC) == 0).astype(np.uint8)
+        covered = previous_mask if self.motion.others is None else previous_mask | self.motion.others[previous]
+        free = (cv2.dilate(covered.astype(np.uint8), _DISC) == 0).astype(np.uint8)
         self._passed.append((previous, step, free))
         del self._passed[:-FURTHEST]
         self._current = frame
@@ -113,7 +129,8 @@ class PlateHistory:
         offset = np.array([[1, 0, cols.start], [0, 1, rows.start], [0, 0, 1]], np.float64)
         samples, seen = [], []
         for index, matrix, free in self._passed:
-            if abs(index - self._current) < NEAREST:
+            distance = abs(index - self._current)
+            if distance < NEAREST or (distance - NEAREST) % STRIDE:
                 continue
             to_passed = matrix @ offset
             flags = cv2.WARP_INVERSE_MAP
@@ -123,13 +140,14 @@ class PlateHistory:
         if len(samples) < MIN_SAMPLES:
             return None
         plate, spread, count = _median_plate(np.stack(samples), np.stack(seen))
-        difference = np.abs(self.frames[self._current][rows, cols].astype(np.float32) - plate).mean(-1)
+        difference = np.abs(self.frames[self._current][rows, cols].astype(np.float32) - plate)
+        difference = (difference[..., 0] + difference[..., 1] + difference[..., 2]) / 3
         evidence = np.clip((difference - NEUTRAL) / SCALE, -LIMIT, LIMIT)
         evidence[(count < MIN_SAMPLES) | (spread > MAX_SPREAD)] = 0
         return evidence.astype(np.float32)
 
 
-_UNSEEN = 1e6  # a grey level above any real one (finite, so unseen minus unseen is 0, not NaN)
+_UNSEEN = 10**6  # above any real (three times) grey level
 
 
 def _median_plate(samples: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,11 +159,13 @@ def _median_plate(samples: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np
     (A sort along the short first axis: ``np.nanmedian`` is ten times slower here.)
     """
     count = seen.sum(0)
-    grey = samples.mean(-1, dtype=np.float32)
+    # three times the grey level, in integers (sorted faster than floats), pixels first and samples last
+    grey = samples[..., 0].astype(np.int32) + samples[..., 1] + samples[..., 2]
     grey[~seen] = _UNSEEN  # sorted last
-    middle = (np.maximum(count, 1) - 1)[None] // 2
-    chosen = np.take_along_axis(np.argsort(grey, axis=0), middle, 0)
-    plate = np.take_along_axis(samples, chosen[..., None], 0)[0].astype(np.float32)
-    deviation = np.sort(np.abs(grey - np.take_along_axis(grey, chosen, 0)), axis=0)
-    spread = np.take_along_axis(deviation, middle, 0)[0]
+    grey = np.ascontiguousarray(np.moveaxis(grey, 0, -1))
+    middle = ((np.maximum(count, 1) - 1) // 2)[..., None]
+    chosen = np.take_along_axis(np.argsort(grey, axis=-1, kind="stable"), middle, -1)
+    plate = np.take_along_axis(samples, np.moveaxis(chosen, -1, 0)[..., None], 0)[0].astype(np.float32)
+    deviation = np.sort(np.abs(grey - np.take_along_axis(grey, chosen, -1)), axis=-1)
+    spread = np.take_along_axis(deviation, middle, -1)[..., 0].astype(np.float32) / 3
     return plate, spread, count

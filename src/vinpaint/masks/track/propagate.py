@@ -8,6 +8,8 @@ fullest recent shape is remembered and moved with it; pixels of it the warp lost
 them) are offered back to the colour model, so the object regrows once the occluder has passed.
 With the rigid model, once less than ``in_view`` of the remembered shape is seen, the shape keeps
 the last fitted similarity (constant velocity, as a Kalman tracker coasts through an occlusion).
+The warps and the forward-backward check of each step are computed only in a box around the object
+(grown by its largest motion and ``settings.box_pad``), with the same values the whole frame gives there.
 
 The motion model is chosen by round trips (:func:`round_trips`): track away from the anchor and
 back with each model and keep the one that returns closer to the anchor mask, a self-check in the
@@ -20,9 +22,9 @@ import itertools
 import logging
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
-from ...flow import consistency, warp
 from .colour import ColourModel
 from .motion import fit_similarity, move_affine, move_by_median, object_flow
 from .plates import BackgroundMotion, PlateHistory
@@ -71,11 +73,17 @@ def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, 
         else:
             moved = move_by_median(memory, reverse, current)
         previous = current
+        # the flow-based steps look only at a box around the object: where it was, where its
+        # remembered shape is, grown by its largest motion and by the reach of the flow's smoothing
+        box = _motion_box(previous | memory | moved, reverse, pad=settings.box_pad)
+        flow_box = flow[box]
         # the flow smoothed over the object's own, reliable pixels: one pixel's wrong vector (a
         # thin limb, a passing branch) no longer tears the mask apart
-        warped = warp(previous.astype(np.float32), flow) > 0.5
-        flow = object_flow(flow, warped & consistency(flow, reverse), settings.object_flow_sigma)
-        current = warp(previous.astype(np.float32), flow) > 0.5
+        warped = warp_in_box(previous.astype(np.float32), flow_box, box) > 0.5
+        flow_box = object_flow(flow_box, warped & consistency_in_box(flow_box, reverse, box),
+                               settings.object_flow_sigma)
+        current = np.zeros_like(previous)
+        current[box] = warp_in_box(previous.astype(np.float32), flow_box, box) > 0.5
         fit = None
         if rigid and current.any():
             fit = fit_similarity(previous, reverse, velocity=velocity, settings=settings)
@@ -94,7 +102,8 @@ def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, 
                 # with the rigid model, a remembered pixel that moves with the background and not
                 # with the object is background showing through, not the object coming back
                 hidden &= ~fit.background_pixels(hidden, raw, settings=settings)
-            unsure = (~consistency(flow, reverse) & current) | hidden
+            unsure = hidden
+            unsure[box] |= ~consistency_in_box(flow_box, reverse, box) & current[box]
             current = model.refine(frames[frame], current, unsure, plate)
         memory = current if current.sum() >= settings.memory_keep * moved.sum() else (moved | current)
         if state is not None:
@@ -155,3 +164,49 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two bool masks (1.0 when both are empty)."""
     union = np.count_nonzero(a | b)
     return 1.0 if union == 0 else np.count_nonzero(a & b) / union
+
+
+def _motion_box(mask: np.ndarray, motion: np.ndarray, *, pad: int) -> tuple[slice, slice]:
+    """The box ``(rows, cols)`` around ``mask`` ``(H,W)`` bool grown by ``pad`` pixels plus the
+    largest ``motion`` ``(H,W,2)`` of its pixels (the whole frame when the mask is empty)."""
+    h, w = mask.shape
+    if not mask.any():
+        return slice(0, h), slice(0, w)
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    reach = pad + int(np.ceil(np.abs(motion[y0:y1, x0:x1][mask[y0:y1, x0:x1]]).max(initial=0.0)))
+    return slice(max(0, y0 - reach), min(h, y1 + reach)), slice(max(0, x0 - reach), min(w, x1 + reach))
+
+
+def warp_in_box(image: np.ndarray, flow: np.ndarray, box: tuple[slice, slice]) -> np.ndarray:
+    """:func:`vinpaint.flow.warp` of the whole ``image`` ``(H,W[,C])``, computed only in ``box``.
+
+    ``flow`` is the box's part of the flow ``(h,w,2)``; returns the box's part ``(h,w[,C])``, the same
+    values the whole-frame warp has there (it reads ``image`` beyond the box).
+    """
+    rows, cols = box
+    h, w = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(np.arange(cols.start, cols.start + w, dtype=np.float32),
+                                 np.arange(rows.start, rows.start + h, dtype=np.float32))
+    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def consistency_in_box(flow: np.ndarray, reverse: np.ndarray, box: tuple[slice, slice], *,
+                       alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:
+    """:func:`vinpaint.flow.consistency` (Sundaram et al. ECCV 2010) computed only in ``box``.
+
+    Shape: ``flow`` ``(h,w,2)`` the box's part of the flow a->b; ``reverse`` ``(H,W,2)`` the whole
+    flow b->a; returns ``(h,w)`` bool.
+    """
+    rows, cols = box
+    back = warp_in_box(reverse, flow, box)
+    fx, fy, bx, by = flow[..., 0], flow[..., 1], back[..., 0], back[..., 1]
+    lhs = (fx + bx) ** 2 + (fy + by) ** 2
+    bound = alpha * (fx * fx + fy * fy + bx * bx + by * by) + beta
+    H, W = reverse.shape[:2]
+    h, w = flow.shape[:2]
+    xs = np.arange(cols.start, cols.start + w, dtype=np.float32)[None] + flow[..., 0]
+    ys = np.arange(rows.start, rows.start + h, dtype=np.float32)[:, None] + flow[..., 1]
+    inside = (xs >= 0) & (xs <= W - 1) & (ys >= 0) & (ys <= H - 1)
+    return (lhs < bound) & inside

@@ -42,6 +42,8 @@ class TrackerSettings:
     colour_ring: int = 4
     #: share of the anchor frame's ring in the background histogram (0.5: tennis better, others worse)
     anchor_share: float = 0.3
+    #: pixels around the object (beyond its largest motion) in which each step's flow is looked at
+    box_pad: int = 16
 
 
 #: the settings every track uses

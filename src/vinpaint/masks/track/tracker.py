@@ -13,6 +13,9 @@ resets drift.  Each object's soft mask is then smoothed in time along the flow (
 with its flow-aligned neighbours in the previous and next frames), so its edge does not jitter from
 frame to frame, and a 3x3 median removes the specks the colour model leaves in the background.
 
+A clip whose long side exceeds ``work_size`` (480 px by default) is tracked downscaled to it, flow
+included, and the soft masks are upsampled: at 854x480 that is a quarter of the pixels.
+
 A mask drawn with a margin around its object keeps that margin: the margin is measured on each
 anchor (:func:`.anchors.estimate_mask_margin`), the object is tracked by its anchors eroded by it
 (the margin's colours are the background's, so the colour model would otherwise eat it away), and
@@ -36,13 +39,13 @@ import numpy as np
 
 from ...arrays import check_flow, check_frames
 from ...errors import InvalidArrayError, InvalidOptionError
-from ...flow import estimate_flow, warp
+from ...flow import resize_flow, warp
 from ...io.shots import cuts_for_option, detect_cuts, shot_spans
 from .. import MASK_SOURCES
 from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
 from .morphology import erode
-from .motion import MOTION_MODELS, tracking_flow_estimator
+from .motion import MOTION_MODELS, estimate_tracking_flows
 from .plates import BackgroundMotion
 from .propagate import TrackState, propagate, round_trips
 from .settings import TRACKER_SETTINGS, TrackerSettings
@@ -50,6 +53,25 @@ from .settings import TRACKER_SETTINGS, TrackerSettings
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
+
+#: the long side, in pixels, at which masks are tracked by default: larger clips are tracked
+#: downscaled (854x480 at 480x270) and their soft masks upsampled
+WORK_SIZE = 480
+
+
+def working_shape(h: int, w: int, work_size: int | None) -> tuple[int, int]:
+    """``(h, w)`` scaled so that its long side is at most ``work_size`` (unchanged if None or smaller)."""
+    if work_size is None or max(h, w) <= work_size:
+        return h, w
+    scale = work_size / max(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def shrink_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``(H,W)`` bool ``mask`` resized to ``shape`` by area (half-covered pixels kept); never emptied."""
+    area = cv2.resize(mask.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
+    out = area >= 0.5
+    return out if out.any() or not mask.any() else area > 0
 
 
 def track_masks(
@@ -67,6 +89,7 @@ def track_masks(
     motion: str = "auto",
     plate: bool = True,
     shots: str | Sequence[int] = "auto",
+    work_size: int | None = WORK_SIZE,
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
 
@@ -101,6 +124,10 @@ def track_masks(
         shots: shot cuts, never tracked across: ``"auto"`` (detected, :mod:`vinpaint.io.shots`),
             ``"none"``, a text file of cut frames, or a list of them.  Each shot is tracked from its own
             keyframes; a shot without one gets an empty mask and a logged warning naming its frames.
+        work_size: the long side, in pixels, at which the masks are tracked (default :data:`WORK_SIZE`,
+            480): a larger clip is tracked downscaled (854x480 at 480x270), flow included, and each
+            object's soft mask is upsampled (bilinear) before the 0.5 threshold; the init masks are
+            kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
 
     Raises:
         InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id or ``motion``.
@@ -109,12 +136,13 @@ def track_masks(
     An init mask drawn with a margin around its object (measured by :func:`estimate_mask_margin`)
     keeps that margin in every tracked frame; the init masks themselves are returned unchanged.
 
-    Speed, flow included, on a shared 2-core machine (``benchmarks/mask_tracking.py``): 80 frames
-    of 432x240 in 6.0 s with one object and 13.5 s with seven; the background plates take 1.2-1.8x
-    of the time without them.  Pass ``flows`` when tracking again on the same frames.
+    Speed, flow included: see ``benchmarks/mask_tracking.py`` and docs/masks.md (the Farnebäck flow is
+    a third to a half of it; the background plates take 1.2-1.8x of the time without them).  Pass ``flows``
+    when tracking again on the same frames (at the frames' size: they are resized to the working size).
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
-                           smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate, shots=shots)
+                           smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate, shots=shots,
+                           work_size=work_size)
     return labels > 0
 
 
@@ -134,10 +162,14 @@ def track_objects(
     plate: bool = True,
     settings: TrackerSettings = TRACKER_SETTINGS,
     shots: str | Sequence[int] = "auto",
+    work_size: int | None = WORK_SIZE,
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).
 
-    Where two objects claim a pixel, the one with the higher tracked confidence wins.
+    Where two objects claim a pixel, the one with the higher tracked confidence wins.  Objects are
+    tracked one after the other, and the pixels of those already tracked are left out of the
+    background plates of those that follow (they are not background: in a uniform, one girl
+    walking where another stood looks like her plate).
     ``settings``: the tracker's internal tunables (:class:`TrackerSettings`), for experiments.
     """
     frames = check_frames(frames)
@@ -150,13 +182,15 @@ def track_objects(
     if len(spans) > 1:
         return _track_shots(frames, init, spans, anchors, flows=flows, progress=progress,
                             options=dict(flow=flow, flow_scale=flow_scale, band=band, refine=refine, smooth=smooth,
-                                         motion=motion, plate=plate, settings=settings))
+                                         motion=motion, plate=plate, settings=settings, work_size=work_size))
     if band < 0:
         raise InvalidOptionError(f"band must be >= 0 pixels, got {band}")
     if smooth < 0:
         raise InvalidOptionError(f"smooth must be >= 0 frames, got {smooth}")
     if motion not in MOTION_MODELS:
         raise InvalidOptionError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
+    if work_size is not None and work_size < 16:
+        raise InvalidOptionError(f"work_size must be at least 16 pixels (or None: the frames' own size), got {work_size}")
     # progress counts steps (the flow's frame pairs when estimated here, then each object's frames),
     # reported in frames of the clip so that every mask source ends at (T, T)
     flow_steps = t - 1 if flows is None else 0
@@ -166,30 +200,59 @@ def track_objects(
         if progress:
             progress(step * t // steps, t)
 
+    work = working_shape(h, w, work_size)
+    small = frames if work == (h, w) else np.stack([cv2.resize(frame, work[::-1], interpolation=cv2.INTER_AREA)
+                                                     for frame in frames])
+    if work != (h, w):
+        log.debug("tracking at %dx%d, the soft masks upsampled to %dx%d", work[1], work[0], w, h)
     if flows is None:
-        estimator = tracking_flow_estimator() if flow is None else None
         pair_progress = None if progress is None else (lambda done, _pairs: report(done))
-        forward, backward = (estimate_flow(frames, method=flow or "dis", scale=flow_scale, estimator=estimator,
-                                           progress=pair_progress)
+        forward, backward = (estimate_tracking_flows(small, method=flow, scale=flow_scale, progress=pair_progress)
                              if t > 1 else (None, None))
     else:
         forward, backward = (check_flow(f, (h, w), name=name) for f, name in zip(flows, ("forward flow", "backward flow")))
         if len(forward) != t - 1 or len(backward) != t - 1:
             raise InvalidArrayError(f"flows must hold {t - 1} fields each for {t} frames, got {len(forward)} and {len(backward)}")
+        if work != (h, w):
+            forward, backward = (np.stack([resize_flow(field, work) for field in f]) if len(f) else f[:, :0]
+                                 for f in (forward, backward))
     background = BackgroundMotion(forward, backward) if plate and refine and band and t > 1 else None
-    best = np.zeros((t, h, w), np.float32)
     labels = np.zeros((t, h, w), np.int32)
+    best = np.zeros((t, h, w), np.float32) if work == (h, w) else None
+    softs = {}  # at the working size: each object's soft mask, uint8 (0-255), upsampled below
+    claimed = None
     for number, (object_id, keyed) in enumerate(anchors.items()):
         object_start = flow_steps + number * t
         tracked = itertools.count(1)
         on_frame = None if progress is None else (lambda: report(min(object_start + next(tracked), object_start + t)))
-        soft = _track_object(frames, keyed, forward, backward, band=band if refine else 0, smooth=smooth, motion=motion,
-                             background=background, settings=settings, on_frame=on_frame)
-        wins = (soft > 0.5) & (soft > best)
-        labels[wins] = object_id
-        np.maximum(best, soft, out=best)
+        small_keyed = keyed if work == (h, w) else {key: shrink_mask(mask, work) for key, mask in keyed.items()}
+        soft = _track_object(small, small_keyed, forward, backward, band=band if refine else 0, smooth=smooth,
+                             motion=motion, settings=settings, on_frame=on_frame,
+                             background=None if background is None else background.excluding(claimed))
+        # the objects tracked so far are no background for those that follow (girls in one uniform)
+        claimed = soft > 0.5 if claimed is None else claimed | (soft > 0.5)
+        if best is not None:
+            wins = (soft > 0.5) & (soft > best)
+            labels[wins] = object_id
+            np.maximum(best, soft, out=best)
+        else:
+            softs[object_id] = np.round(soft * 255).astype(np.uint8)
         report(flow_steps + (number + 1) * t)
         log.debug("object %d: tracked from frames %s", object_id, sorted(keyed))
+    if best is not None:
+        return labels
+    # tracked at the working size: each frame's soft masks upsampled (bilinear), the inits kept exactly
+    for frame in range(t):
+        best = np.zeros((h, w), np.float32)
+        for object_id, soft in softs.items():
+            keyed = anchors[object_id]
+            if frame in keyed:
+                up = keyed[frame].astype(np.float32)
+            else:
+                up = cv2.resize(soft[frame], (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
+            wins = (up > 0.5) & (up > best)
+            labels[frame][wins] = object_id
+            np.maximum(best, up, out=best)
     return labels
 
 

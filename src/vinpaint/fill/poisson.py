@@ -15,9 +15,10 @@ border), so the cost follows the hole's area, not the frame's.
 Small regions are factorised directly (SuperLU).  Large ones are solved coarse to fine, as a
 full-multigrid cycle does (Briggs et al., *A Multigrid Tutorial*, 2000, ch. 3): the same problem at
 half the resolution (recursively) gives the starting point, and successive over-relaxation at full
-resolution removes what the coarse grid cannot represent.  Measured on a 12 000-pixel hole at 432x240:
-a sparse LU factorisation per solve took 60-200 ms, PyAMG's Ruge-Stüben solver 150-200 ms with its
-set-up, the coarse-to-fine solve a few milliseconds, within a tenth of a level of the exact solution.
+resolution removes what the coarse grid cannot represent.  Measured (CPU time, on a loaded machine)
+on holes of 12 000 and 49 000 pixels: Laplace solves 3-4x faster than a sparse LU factorisation,
+within 0.03 pixels of it; PyAMG's Ruge-Stüben solver, with its set-up, was no faster than LU.  The
+seamless blend of large holes uses :func:`seam_membrane`, cheaper still.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -623,6 +623,17 @@ def _fmt(value, spec: str = ".2f", scale: float = 1.0) -> str:
     return format(value * scale, spec)
 
 
+def _case_runs(result: BenchResult, cases: list[dict]) -> Iterator[tuple[dict, str, Run, Run | None]]:
+    """``(case, engine, run, baseline run)`` for each engine that ran each case, in table order; the
+    baseline run is None for the baseline itself and where the baseline did not run."""
+    for case in cases:
+        base = result.get(case["name"], BASELINE)
+        for engine in result.engines():
+            run = result.get(case["name"], engine)
+            if run is not None:
+                yield case, engine, run, base if engine != BASELINE else None
+
+
 def markdown_table(result: BenchResult) -> str:
     """The bench as Markdown: completion table, removal table, comparisons and checks."""
     lines = []
@@ -635,22 +646,17 @@ def markdown_table(result: BenchResult) -> str:
             "| vs Telea: dPSNR | ewarp hole ratio | fps | peak MB |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for case in completion:
-            base = result.get(case["name"], BASELINE)
-            for engine in result.engines():
-                run = result.get(case["name"], engine)
-                if run is None:
-                    continue
-                r = run.report
-                gain = ratio = "-"
-                if base is not None and engine != BASELINE:
-                    gain = _fmt(_sub(r.psnr, base.report.psnr), "+.2f")
-                    ratio = _fmt(_div(r.ewarp_hole, base.report.ewarp_hole), ".2f")
-                lines.append(
-                    f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | {_fmt(r.psnr)} | "
-                    f"{_fmt(r.ssim, '.4f')} | {_fmt(r.psnr_hole)} | {_fmt(r.ssim_hole, '.3f')} | "
-                    f"{_fmt(r.ewarp, '.3f', 1e3)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {ratio} | "
-                    f"{_fmt(run.fps, '.1f')} | {_fmt(run.peak_mb, '.0f')} |")
+        for case, engine, run, base in _case_runs(result, completion):
+            r = run.report
+            gain = ratio = "-"
+            if base is not None:
+                gain = _fmt(_sub(r.psnr, base.report.psnr), "+.2f")
+                ratio = _fmt(_div(r.ewarp_hole, base.report.ewarp_hole), ".2f")
+            lines.append(
+                f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | {_fmt(r.psnr)} | "
+                f"{_fmt(r.ssim, '.4f')} | {_fmt(r.psnr_hole)} | {_fmt(r.ssim_hole, '.3f')} | "
+                f"{_fmt(r.ewarp, '.3f', 1e3)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {ratio} | "
+                f"{_fmt(run.fps, '.1f')} | {_fmt(run.peak_mb, '.0f')} |")
         lines.append("")
     paste = [c for c in result.cases if c["kind"] == "paste"]
     if paste:
@@ -660,20 +666,15 @@ def markdown_table(result: BenchResult) -> str:
             "| vs Telea: dPSNR affected | fps |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for case in paste:
-            base = result.get(case["name"], BASELINE)
-            for engine in result.engines():
-                run = result.get(case["name"], engine)
-                if run is None:
-                    continue
-                r = run.report
-                gain = "-"
-                if base is not None and engine != BASELINE:
-                    gain = _fmt(_sub(run.extra.get("psnr_affected"), base.extra.get("psnr_affected")), "+.2f")
-                lines.append(
-                    f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | "
-                    f"{_fmt(run.extra.get('psnr_affected'))} | {_fmt(r.psnr)} | {_fmt(r.psnr_hole)} | "
-                    f"{_fmt(r.sharpness)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {_fmt(run.fps, '.1f')} |")
+        for case, engine, run, base in _case_runs(result, paste):
+            r = run.report
+            gain = "-"
+            if base is not None:
+                gain = _fmt(_sub(run.extra.get("psnr_affected"), base.extra.get("psnr_affected")), "+.2f")
+            lines.append(
+                f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | "
+                f"{_fmt(run.extra.get('psnr_affected'))} | {_fmt(r.psnr)} | {_fmt(r.psnr_hole)} | "
+                f"{_fmt(r.sharpness)} | {_fmt(r.ewarp_hole, '.2f', 1e3)} | {gain} | {_fmt(run.fps, '.1f')} |")
         lines.append("")
     if removal:
         lines += [
@@ -682,16 +683,12 @@ def markdown_table(result: BenchResult) -> str:
             "| Q | fps |",
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
-        for case in removal:
-            for engine in result.engines():
-                run = result.get(case["name"], engine)
-                if run is None:
-                    continue
-                r = run.report
-                lines.append(
-                    f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | {_fmt(r.ewarp_hole, '.2f', 1e3)} "
-                    f"| {_fmt(r.flicker_hole)} | {_fmt(r.boundary)} | {_fmt(r.sharpness)} | {r.changed_outside} "
-                    f"| {_fmt(r.q, '.1f')} | {_fmt(run.fps, '.1f')} |")
+        for case, engine, run, _ in _case_runs(result, removal):
+            r = run.report
+            lines.append(
+                f"| {case['name']} | {case['size']} x {case['frames']} | {engine} | {_fmt(r.ewarp_hole, '.2f', 1e3)} "
+                f"| {_fmt(r.flicker_hole)} | {_fmt(r.boundary)} | {_fmt(r.sharpness)} | {r.changed_outside} "
+                f"| {_fmt(r.q, '.1f')} | {_fmt(run.fps, '.1f')} |")
         lines.append("")
     for engine, comparison in result.comparisons().items():
         s = comparison["summary"]

@@ -148,7 +148,7 @@ def run_batch(items: list[BatchItem], *, client=None, workers: int | None = None
     ``progress(done, total)`` counts items.  ``client``: a ``dask.distributed.Client`` (not closed);
     otherwise one is made from ``workers`` / ``scheduler`` (:func:`vinpaint.distributed.dask_client`).
     """
-    from .run import dask_client
+    from .run import close_client, dask_client
 
     own = client is None
     client = client or dask_client(workers=workers, scheduler=scheduler)
@@ -173,8 +173,5 @@ def run_batch(items: list[BatchItem], *, client=None, workers: int | None = None
                 progress(len(results), len(items))
     finally:
         if own:
-            cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            close_client(client)
     return [results[number] for number in range(len(items))]

@@ -50,6 +50,14 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
     return Client(cluster)
 
 
+def close_client(client) -> None:
+    """Close a client made by :func:`dask_client`, and its local cluster if it has one."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
 def remove_file_distributed(
     input_path: str | Path,
     mask_path: str | Path,
@@ -140,10 +148,7 @@ def remove_file_distributed(
                     progress(done_frames, info.frame_count)
         finally:
             if own_client:
-                cluster = client.cluster
-                client.close()
-                if cluster is not None:
-                    cluster.close()
+                close_client(client)
     check_output(output, inputs=(input_path, mask_path), overwrite=overwrite)
     join_segments([job.segment(chunk, suffix) for chunk in job.chunks], [stamps[chunk.first] for chunk in job.chunks],
                   Path(input_path), info.time_base, output,

@@ -245,7 +245,25 @@ def test_undo_and_redo_of_a_point(page, server, clip):
     assert page.errors == []
 
 
-def test_progress_advances_during_tracking_preview_and_run(page, server):
+def slow_down_progress(monkeypatch, seconds: float = 0.15) -> None:
+    """Hold each progress report ``seconds`` in the job's thread, so every count outlasts a page poll.
+
+    Without it a fast machine finishes the 12-frame quick preview between two polls and the page
+    never shows a count between 0 and 12 (a correct page, but nothing for the test to see).
+    """
+    from vinpaint.studio.queue import JobProgress
+
+    report = JobProgress.__call__
+
+    def held(self, done, total=None):
+        report(self, done, total)
+        time.sleep(seconds)
+
+    monkeypatch.setattr(JobProgress, "__call__", held)
+
+
+def test_progress_advances_during_tracking_preview_and_run(page, server, monkeypatch):
+    slow_down_progress(monkeypatch)
     open_entry(page, server, "long.mp4", 320)
     mask_with_a_box(page, 30, 30, 300, 220, 320, 240)
     record_progress(page)

@@ -33,22 +33,33 @@ def pixel_grid(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_x, grid_y
 
 
-def consistency(forward: np.ndarray, backward: np.ndarray, *, alpha: float = 0.01, beta: float = 0.5) -> np.ndarray:
+def consistency(forward: np.ndarray, backward: np.ndarray, *, alpha: float = 0.01, beta: float = 0.5,
+                box: tuple[slice, slice] | None = None) -> np.ndarray:
     """Forward-backward consistency of a flow pair (Sundaram et al. ECCV 2010).
 
     A pixel is consistent when following ``forward`` then ``backward`` returns near the start:
-    ``|f + b(x + f)|² < alpha (|f|² + |b(x + f)|²) + beta``.
+    ``|f + b(x + f)|² < alpha (|f|² + |b(x + f)|²) + beta``.  With ``box`` (row and column slices
+    holding every non-zero flow vector of both), only the box is computed: outside it both flows
+    are zero, which is consistent.
 
     Shape:
         forward: ``(H,W,2)`` a->b.  backward: ``(H,W,2)`` b->a.  returns: ``(H,W)`` bool, on a's grid.
     """
-    back_at_target = warp(backward, forward)
+    whole = box is None
+    box = (slice(0, forward.shape[0]), slice(0, forward.shape[1])) if whole else box
+    back_at_target = warp(backward, forward, box=box)
+    forward = forward[box]
     sum_x = forward[..., 0] + back_at_target[..., 0]
     sum_y = forward[..., 1] + back_at_target[..., 1]
     lhs = sum_x * sum_x + sum_y * sum_y
     forward_sq = forward[..., 0] ** 2 + forward[..., 1] ** 2
     back_sq = back_at_target[..., 0] ** 2 + back_at_target[..., 1] ** 2
-    return (lhs < alpha * (forward_sq + back_sq) + beta) & _lands_inside(forward)
+    ok = (lhs < alpha * (forward_sq + back_sq) + beta) & _lands_inside(forward, backward.shape[:2], box)
+    if whole:
+        return ok
+    out = np.ones(backward.shape[:2], bool)
+    out[box] = ok
+    return out
 
 
 def motion_boundaries(flow: np.ndarray, *, alpha: float = 0.01, beta: float = 0.002) -> np.ndarray:
@@ -62,8 +73,9 @@ def motion_boundaries(flow: np.ndarray, *, alpha: float = 0.01, beta: float = 0.
     return grad > alpha * (flow**2).sum(-1) + beta
 
 
-def _lands_inside(flow: np.ndarray) -> np.ndarray:
-    h, w = flow.shape[:2]
-    tx = flow[..., 0] + np.arange(w, dtype=np.float32)[None, :]
-    ty = flow[..., 1] + np.arange(h, dtype=np.float32)[:, None]
+def _lands_inside(flow: np.ndarray, shape: tuple[int, int], box: tuple[slice, slice]) -> np.ndarray:
+    """Whether ``x + flow`` lies in the ``shape`` frame, for the pixels of ``box`` (``flow`` is the box's)."""
+    h, w = shape
+    tx = flow[..., 0] + np.arange(box[1].start, box[1].stop, dtype=np.float32)[None, :]
+    ty = flow[..., 1] + np.arange(box[0].start, box[0].stop, dtype=np.float32)[:, None]
     return (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)

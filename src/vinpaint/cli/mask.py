@@ -2,13 +2,15 @@
 
 Every command reads a video, calls one mask source of :data:`vinpaint.masks.MASK_SOURCES` by name, post-processes the
 result with :func:`~vinpaint.masks.postprocess.postprocess_masks` and writes ``00000.png...``
-(255 = fill).  Other modules add commands to the :func:`mask` group with ``@mask.command()`` and share
+(255 = fill) and ``report.json``, the masks' quality report (:mod:`vinpaint.masks.report`), whose
+one-line summary goes to stderr.  Other modules add commands to the :func:`mask` group with ``@mask.command()`` and share
 :func:`mask_output_options` and :func:`write_masks`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -16,6 +18,9 @@ import numpy as np
 from . import debug_option, main
 from .options import FrameRange, IdList
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from ..masks.track import TrackConfidence
 
 
 @main.group()
@@ -47,14 +52,46 @@ def mask_output_options(function):
 
 
 def write_masks(masks: np.ndarray, *, output: Path, dilate: int = 0, smooth: int = 0,
-                frame_range: tuple[int, int] | None = None, overwrite: bool = False) -> Path:
-    """Post-process ``(T,H,W)`` bool masks with the shared options, write the folder, echo its path."""
+                frame_range: tuple[int, int] | None = None, overwrite: bool = False,
+                confidence: TrackConfidence | None = None) -> Path:
+    """Post-process ``(T,H,W)`` bool masks with the shared options, write the folder and its
+    ``report.json``, echo the folder's path (stdout) and the report's summary (stderr).
+
+    ``confidence``: the tracker's :class:`~vinpaint.masks.track.TrackConfidence` where the source
+    tracked (its unsure frames go into the report; outside ``frame_range`` none is reported).
+    """
     from ..masks.postprocess import postprocess_masks, write_mask_folder
+    from ..masks.report import check_report_path, mask_quality_report, write_mask_report
 
     masks = postprocess_masks(masks, dilate=dilate, smooth=smooth, frame_range=frame_range)
+    values = unsure = None
+    if confidence is not None and confidence.frame_count == len(masks):
+        values, unsure = confidence.frames, confidence.unsure.copy()
+        if frame_range is not None:
+            keep = np.zeros(len(masks), bool)
+            keep[frame_range[0]:frame_range[1] + 1] = True
+            unsure &= keep
+    report = mask_quality_report(masks, confidence=values, unsure=unsure)
+    if Path(output).is_dir():
+        check_report_path(output)  # before any mask is replaced
     folder = write_mask_folder(masks, output, overwrite=overwrite)
+    write_mask_report(report, folder)
     click.echo(str(folder))
+    click.echo(report.summary(f"{folder}/"), err=True)
     return folder
+
+
+def work_size_option(function):
+    """``--work-size PX``: the long side the tracker works at (0 = the frames' own size)."""
+    from ..masks.track.tracker import WORK_SIZE
+
+    return click.option("--work-size", default=WORK_SIZE, show_default=True, type=click.IntRange(min=0), metavar="PX",
+                        help="Track at this long side in pixels (a larger clip is tracked downscaled and its masks "
+                             "upsampled); 0 = the frames' own size (slower, finer edges).")(function)
+
+
+def _work_size(value: int) -> int | None:
+    return None if value == 0 else value
 
 
 def model_options(function):
@@ -148,16 +185,19 @@ def box_command(input_path, boxes, json_path, span, fps, **output):
               help="No background plates (the frames passed, aligned, as the background) to help the colour model.")
 @click.option("--track-smooth", default=1, show_default=True, type=click.IntRange(0, 10),
               help="Flow-aligned temporal smoothing radius inside the tracker (frames).")
+@work_size_option
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @mask_output_options
 @debug_option
-def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plate, track_smooth, fps, quiet, **output):
+def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plate, track_smooth, work_size, fps, quiet,
+                  **output):
     """Track keyframe masks through the whole clip, forwards and backwards.
 
     Example: vinpaint mask track clip.mp4 --init 0:first.png --init 30:later.png -o masks/
     """
     from ..masks import MASK_SOURCES
+    from ..masks.track import TrackConfidence
 
     frames, _ = read_clip(input_path, fps=fps)
     height, width = frames.shape[1:3]
@@ -167,10 +207,12 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
         if frame in init:  # two files for one frame: merge them (the later wins where they overlap)
             labels = np.where(labels > 0, labels, init[frame])
         init[frame] = labels
+    confidence = TrackConfidence()
     with progress_bar("tracking", quiet=quiet) as progress:
         masks = MASK_SOURCES.get("track")(frames, init=init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
-                            motion=motion, plate=not no_plate, progress=progress)
-    write_masks(masks, **output)
+                            motion=motion, plate=not no_plate, progress=progress, work_size=_work_size(work_size),
+                            confidence=confidence)
+    write_masks(masks, confidence=confidence, **output)
 
 
 @mask.command("click")
@@ -187,14 +229,18 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
 @click.option("--decoder", "decoder_path", type=click.Path(path_type=Path), default=None,
               show_default="the encoder's name with 'decoder' for 'encoder'", help="Its prompt decoder (.onnx).")
 @model_options
+@work_size_option
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @mask_output_options
 @debug_option
-def click_command(input_path, points, box_text, radius, no_track, model_path, decoder_path, card, provider, fps, quiet, **output):
+def click_command(input_path, points, box_text, radius, no_track, model_path, decoder_path, card, provider, work_size, fps,
+                  quiet, **output):
     """Segment the clicked object on one frame, then track it through the clip.
 
     Example: vinpaint mask click clip.mp4 --point 12:200,140 --point 12:210,180 --point 12:90,40,neg -o masks/
+
+    --work-size applies where the clicked object is tracked by the classical tracker (not with --model or --no-track).
     """
     from ..masks import MASK_SOURCES
     from ..masks.click import neighbouring_frames, parse_click_box, parse_point, segment_from_points
@@ -211,6 +257,7 @@ def click_command(input_path, points, box_text, radius, no_track, model_path, de
         segmenter = OnnxSegmenter(model_path, decoder_path, encoder_card=card, providers=_providers(provider))
         segment_from_points = lambda frame, group, radius=None: segmenter(frame, group)  # noqa: E731
     frames, _ = read_clip(input_path, fps=fps)
+    confidence = None  # the classical tracker's, where it tracks
     if model_path is not None and not no_track:
         from ..models.segment import segment_track
 
@@ -230,9 +277,13 @@ def click_command(input_path, points, box_text, radius, no_track, model_path, de
                 masks[frame] = segment_from_points(frames[frame], group, radius=radius, neighbours=neighbouring_frames(frames, frame),
                                                    box=box[1:] if box and box[0] == frame else None)
     else:
+        from ..masks.track import TrackConfidence
+
+        confidence = TrackConfidence()
         with progress_bar("tracking", quiet=quiet) as progress:
-            masks = MASK_SOURCES.get("click")(frames, points=parsed, box=box, radius=radius, progress=progress)
-    write_masks(masks, **output)
+            masks = MASK_SOURCES.get("click")(frames, points=parsed, box=box, radius=radius, progress=progress,
+                                              work_size=_work_size(work_size), confidence=confidence)
+    write_masks(masks, confidence=confidence, **output)
 
 
 @mask.command("detect")
@@ -285,21 +336,30 @@ def detect_command(input_path, model_path, classes, score, iou, every, refine, n
               help="Also tint (in cyan) the pixels `remove --fringe PX` would add where the object's colour bleeds past the mask.")
 @click.option("--crf", default=23, show_default=True, type=click.IntRange(0, 51), help="H.264 quality.")
 @click.option("--fps", type=click.FloatRange(min=0.001), default=None, help="Frame rate of a frame-folder input.")
+@click.option("--mark-unsure/--no-mark-unsure", default=True, show_default=True,
+              help="Frame in red, with the word 'unsure', the frames the mask folder's report.json calls unsure.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output.")
 @debug_option
-def preview_command(input_path, mask_path, output_path, mask_ids, opacity, fringe, crf, fps, overwrite):
+def preview_command(input_path, mask_path, output_path, mask_ids, opacity, fringe, crf, fps, mark_unsure, overwrite):
     """Write INPUT with the mask tinted and outlined over it, to check a mask before a fill.
 
     Example: vinpaint mask preview clip.mp4 --mask masks/ -o preview.mp4
     """
     from ..io import EncodeOptions, check_output, open_masks, open_video, open_writer
-    from ..masks.preview import overlay_masks
+    from ..masks.preview import mark_frames, overlay_masks
+    from ..masks.report import unsure_frames
 
     source = open_video(input_path, fps=fps)
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)
     check_output(output_path, inputs=(input_path, mask_path), overwrite=overwrite)
+    unsure = set(unsure_frames(mask_path)) if mark_unsure else set()
     with open_writer(output_path, info, options=EncodeOptions(crf=crf), audio_source=input_path) as sink:
-        for frame, mask in zip(source, masks):
-            sink.write(overlay_masks(frame.image[None], mask[None], opacity=opacity, fringe=fringe)[0], frame.pts)
+        for index, (frame, mask) in enumerate(zip(source, masks)):
+            image = overlay_masks(frame.image[None], mask[None], opacity=opacity, fringe=fringe)
+            if index in unsure:
+                image = mark_frames(image, np.ones(1, bool))
+            sink.write(image[0], frame.pts)
     click.echo(str(output_path))
+    if unsure:
+        click.echo(f"{len(unsure)} unsure frame(s) marked", err=True)

@@ -20,6 +20,8 @@ from .images import IMAGE_EXTENSIONS, read_label_image, write_png
 from .readers import PyAVSource, list_images
 
 _ASPECT_TOLERANCE = 0.02  # 432x240 and 854x480 (DAVIS sizes) differ by 1.2 %
+#: the quality report ``vinpaint mask`` writes beside the masks (:mod:`vinpaint.masks.report`); not a mask
+REPORT_FILE = "report.json"
 
 
 def fit_mask(mask: np.ndarray, height: int, width: int, *, name: str = "mask") -> np.ndarray:
@@ -69,7 +71,7 @@ class MaskSource:
         if self.path.is_dir():
             self._files = list_images(self.path)
             others = [p.name for p in self.path.iterdir() if p.is_file() and p.suffix.lower() not in IMAGE_EXTENSIONS
-                      and not p.name.startswith(".")]
+                      and not p.name.startswith(".") and p.name != REPORT_FILE]
             if others:
                 raise UnreadableInputError(
                     f"mask folder {self.path} holds files that are not images ({', '.join(sorted(others)[:3])}); "

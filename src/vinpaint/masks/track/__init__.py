@@ -6,12 +6,14 @@
 * :mod:`.motion`: flow averaged over the object, RANSAC similarity fits, the tracking flow.
 * :mod:`.colour`: the colour model that refines each warped mask.
 * :mod:`.plates`: background plates, evidence of what the background looks like.
+* :mod:`.confidence`: :class:`TrackConfidence`, how sure the tracker was of each frame.
 * :mod:`.settings`: :class:`TrackerSettings`, the tunables of all of them.
 """
 
 from __future__ import annotations
 
 from .anchors import estimate_mask_margin
+from .confidence import TrackConfidence
 from .motion import MOTION_MODELS, tracking_flow_estimator
 from .settings import TRACKER_SETTINGS, TrackerSettings
 from .tracker import Progress, track_masks, track_objects
@@ -20,6 +22,7 @@ __all__ = [
            "MOTION_MODELS",
            "TRACKER_SETTINGS",
            "Progress",
+           "TrackConfidence",
            "TrackerSettings",
            "estimate_mask_margin",
            "track_masks",

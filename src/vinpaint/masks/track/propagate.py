@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 from .colour import ColourModel
+from .confidence import StepNote
 from .motion import fit_similarity, move_affine, move_by_median, object_flow
 from .plates import BackgroundMotion, PlateHistory
 from .settings import TRACKER_SETTINGS, TrackerSettings
@@ -42,7 +43,8 @@ class TrackState(NamedTuple):
 
 def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, model: ColourModel | None, *,
               rigid: bool, background: BackgroundMotion | None = None, carry: TrackState | None = None,
-              state: list | None = None, settings: TrackerSettings = TRACKER_SETTINGS):
+              state: list | None = None, settings: TrackerSettings = TRACKER_SETTINGS,
+              notes: dict | None = None):
     """Yield ``(frame, (H,W) bool mask)`` from ``key`` (exclusive) towards ``stop`` (exclusive).
 
     ``carry``: the state of a track of the same object, in the same direction, at the frame just
@@ -51,6 +53,8 @@ def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, 
     ``state``: a list whose last item becomes the :class:`TrackState` of each frame yielded.
     ``background``: the clip's background motion; given, the colour model is helped by background
     plates built from the frames this track has passed (:mod:`vinpaint.masks.track.plates`).
+    ``notes``: a dict that gets ``{frame: StepNote}`` for each frame yielded, what the step saw of its
+    own reliability (:mod:`.confidence`); it changes nothing in the masks.
     """
     step = 1 if stop > key else -1
     plate = PlateHistory(frames, background, step) if background is not None and model is not None else None
@@ -85,6 +89,7 @@ def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, 
         current = np.zeros_like(previous)
         current[box] = warp_in_box(previous.astype(np.float32), flow_box, box) > 0.5
         fit = None
+        undecided = 0
         if rigid and current.any():
             fit = fit_similarity(previous, reverse, velocity=velocity, settings=settings)
             if fit.object is not None:
@@ -104,7 +109,15 @@ def propagate(frames, mask: np.ndarray, key: int, stop: int, forward, backward, 
                 hidden &= ~fit.background_pixels(hidden, raw, settings=settings)
             unsure = hidden
             unsure[box] |= ~consistency_in_box(flow_box, reverse, box) & current[box]
+            undecided = int(np.count_nonzero(unsure))
+            carried = current
             current = model.refine(frames[frame], current, unsure, plate)
+        else:
+            carried = current
+        if notes is not None:
+            notes[frame] = StepNote(frame, int(np.count_nonzero(current)), int(np.count_nonzero(carried)),
+                                    int(np.count_nonzero(current ^ carried)), undecided,
+                                    int(np.count_nonzero(moved)))
         memory = current if current.sum() >= settings.memory_keep * moved.sum() else (moved | current)
         if state is not None:
             state.append(TrackState(frame, velocity))
@@ -118,9 +131,9 @@ class RoundTrips(NamedTuple):
     #: ``(flow IoU, similarity IoU)`` of each round trip's end with the anchor mask, or None where
     #: the trips were not made (too short a stretch, or both models agree on the far frame)
     scores: tuple[float, float] | None
-    #: ``{rigid: (step, masks, generator, state)}``: each model's outbound trip so far as ``(frame,
-    #: mask)`` pairs, the generator that continues it and the list its :class:`TrackState` is kept
-    #: in (None where the stretch is too short)
+    #: ``{rigid: (step, masks, generator, state, notes)}``: each model's outbound trip so far as ``(frame,
+    #: mask)`` pairs, the generator that continues it, the list its :class:`TrackState` is kept
+    #: in and the dict its :class:`~.confidence.StepNote` are kept in (None where the stretch is too short)
     outbound: dict[bool, tuple | None]
 
 
@@ -143,9 +156,10 @@ def round_trips(frames, mask: np.ndarray, key: int, ends: dict[int, int], forwar
     trips = {}
     for rigid in (False, True):
         state: list[TrackState] = []
+        notes: dict = {}
         track = propagate(frames, mask, key, ends[step], forward, backward, model, rigid=rigid, background=background,
-                          state=state, settings=settings)
-        trips[rigid] = (step, list(itertools.islice(track, reach)), track, state)
+                          state=state, settings=settings, notes=notes)
+        trips[rigid] = (step, list(itertools.islice(track, reach)), track, state, notes)
     there = {rigid: trip[1][-1][1] for rigid, trip in trips.items()}
     if iou(there[False], there[True]) > settings.select_agree:
         return RoundTrips(None, trips)

@@ -44,6 +44,7 @@ from ...io.shots import cuts_for_option, detect_cuts, shot_spans
 from .. import MASK_SOURCES
 from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
+from .confidence import TrackConfidence
 from .morphology import erode
 from .motion import MOTION_MODELS, estimate_tracking_flows
 from .plates import BackgroundMotion
@@ -90,6 +91,7 @@ def track_masks(
     plate: bool = True,
     shots: str | Sequence[int] = "auto",
     work_size: int | None = WORK_SIZE,
+    confidence: TrackConfidence | None = None,
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
 
@@ -128,6 +130,9 @@ def track_masks(
             480): a larger clip is tracked downscaled (854x480 at 480x270), flow included, and each
             object's soft mask is upsampled (bilinear) before the 0.5 threshold; the init masks are
             kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
+        confidence: an empty :class:`TrackConfidence` to fill with how sure the tracker was of each
+            frame (per object and per frame, and the frames it calls unsure); the masks are the same
+            with or without it.
 
     Raises:
         InvalidOptionError: empty ``init``, a keyframe outside the clip, an unknown id or ``motion``.
@@ -142,7 +147,7 @@ def track_masks(
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
                            smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate, shots=shots,
-                           work_size=work_size)
+                           work_size=work_size, confidence=confidence)
     return labels > 0
 
 
@@ -163,6 +168,7 @@ def track_objects(
     settings: TrackerSettings = TRACKER_SETTINGS,
     shots: str | Sequence[int] = "auto",
     work_size: int | None = WORK_SIZE,
+    confidence: TrackConfidence | None = None,
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).
 
@@ -179,8 +185,10 @@ def track_objects(
     if cuts is None:
         cuts = detect_cuts(frames)
     spans = shot_spans(cuts, t)
+    if confidence is not None:
+        confidence.start(t, tracked=len(spans) == 1)
     if len(spans) > 1:
-        return _track_shots(frames, init, spans, anchors, flows=flows, progress=progress,
+        return _track_shots(frames, init, spans, anchors, flows=flows, progress=progress, confidence=confidence,
                             options=dict(flow=flow, flow_scale=flow_scale, band=band, refine=refine, smooth=smooth,
                                          motion=motion, plate=plate, settings=settings, work_size=work_size))
     if band < 0:
@@ -226,9 +234,13 @@ def track_objects(
         tracked = itertools.count(1)
         on_frame = None if progress is None else (lambda: report(min(object_start + next(tracked), object_start + t)))
         small_keyed = keyed if work == (h, w) else {key: shrink_mask(mask, work) for key, mask in keyed.items()}
+        steps_seen = None if confidence is None else {}
         soft = _track_object(small, small_keyed, forward, backward, band=band if refine else 0, smooth=smooth,
                              motion=motion, settings=settings, on_frame=on_frame,
-                             background=None if background is None else background.excluding(claimed))
+                             background=None if background is None else background.excluding(claimed),
+                             notes=steps_seen)
+        if confidence is not None:
+            confidence.add_object(object_id, steps_seen)
         # the objects tracked so far are no background for those that follow (girls in one uniform)
         claimed = soft > 0.5 if claimed is None else claimed | (soft > 0.5)
         if best is not None:
@@ -258,7 +270,7 @@ def track_objects(
 
 def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list[tuple[int, int]],
                  anchors: dict[int, dict[int, np.ndarray]], *, flows, progress: Progress | None,
-                 options: dict) -> np.ndarray:
+                 options: dict, confidence: TrackConfidence | None = None) -> np.ndarray:
     """:func:`track_objects` run on each shot alone, from the keyframes within it; labels ``(T,H,W)`` int32."""
     t, h, w = frames.shape[:3]
     labels = np.zeros((t, h, w), np.int32)
@@ -271,10 +283,13 @@ def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list
         shot_flows = None if flows is None else tuple(f[start:stop - 1] for f in flows)
         shot_progress = None if progress is None else (lambda done, total, start=start: progress(start + done * (stop - start) // max(total or 1, 1), t))
         log.debug("tracking shot %d-%d from its keyframes", start, stop - 1)
+        shot_confidence = None if confidence is None else TrackConfidence()
         labels[start:stop] = track_objects(frames[start:stop], {key - start: mask for key, mask in init.items()
                                                                if start <= key < stop},
                                            ids=keyed_ids, flows=shot_flows, progress=shot_progress, shots="none",
-                                           **options)
+                                           confidence=shot_confidence, **options)
+        if confidence is not None:
+            confidence.add_shot(start, shot_confidence)
     if progress:
         progress(t, t)
     return labels
@@ -283,8 +298,13 @@ def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list
 def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, band: int, smooth: int,
                   motion: str, background: BackgroundMotion | None,
                   settings: TrackerSettings = TRACKER_SETTINGS,
-                  on_frame: Callable[[], None] | None = None) -> np.ndarray:
-    """Soft ``(T,H,W)`` float32 mask of one object from its anchors; ``on_frame()`` after each tracked frame."""
+                  on_frame: Callable[[], None] | None = None, notes: dict | None = None) -> np.ndarray:
+    """Soft ``(T,H,W)`` float32 mask of one object from its anchors; ``on_frame()`` after each tracked frame.
+
+    ``notes``: a dict that gets ``{(anchor, direction): [(weight, StepNote), ...]}``: each track's notes
+    (:mod:`.confidence`) in the order of its frames away from the anchor, with the weights its masks
+    were blended with.
+    """
     t = len(frames)
     keys = sorted(keyed)
     # a mask drawn with a margin around its object is tracked by its core (the margin's colours
@@ -330,9 +350,11 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
             if chosen is not None and chosen[0] == step and carry is None:
                 track = itertools.chain(chosen[1], chosen[2])  # reuse the choice's outbound trip
                 arrived = chosen[3]
+                seen = chosen[4]
             else:
+                seen = {}
                 track = propagate(frames, cores[key], key, stop, forward, backward, models[key], rigid=rigid,
-                                  background=background, carry=carry, state=arrived, settings=settings)
+                                  background=background, carry=carry, state=arrived, settings=settings, notes=seen)
             span = abs(stop - key)
             bounded = stop not in (t, -1)
             for frame, current in track:
@@ -340,6 +362,8 @@ def _track_object(frames, keyed: dict[int, np.ndarray], forward, backward, *, ba
                 w_frame = max(1.0 - abs(frame - key) / span, 1e-3) if bounded else 1.0
                 soft[frame] += w_frame * current
                 weight[frame] += w_frame
+                if notes is not None:
+                    notes.setdefault((key, step), []).append((w_frame, seen[frame]))
                 if on_frame is not None:
                     on_frame()
     soft /= np.maximum(weight, 1e-6)[:, None, None]

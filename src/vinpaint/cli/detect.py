@@ -29,14 +29,16 @@ def watermark(input_path, samples, sensitivity, min_consistency, fps, **output):
 
     Example: vinpaint mask watermark clip.mp4 -o logo-masks/ --dilate 2
     """
-    from ..io import open_video
-    from ..masks.detectors.watermark import find_watermark_in_file
+    from ..masks.detectors.watermark import find_watermark_by_shot
 
-    found = find_watermark_in_file(input_path, samples=samples, fps=fps, sensitivity=sensitivity,
-                                   min_consistency=min_consistency)
-    count = open_video(input_path, fps=fps).info.frame_count
-    click.echo(f"overlay: {count_of(int(found.sum()), 'pixel')} ({100 * found.mean():.2f}% of the frame)", err=True)
-    write_masks(np.broadcast_to(found, (count, *found.shape)), **output)
+    overlays = find_watermark_by_shot(input_path, samples=samples, fps=fps, sensitivity=sensitivity,
+                                      min_consistency=min_consistency)  # each shot's overlay from its own frames
+    for overlay in overlays:
+        where = f"frames {overlay.first}-{overlay.stop - 1}: " if len(overlays) > 1 else ""
+        click.echo(f"{where}overlay: {count_of(int(overlay.mask.sum()), 'pixel')} "
+                   f"({100 * overlay.mask.mean():.2f}% of the frame)", err=True)
+    masks = [np.broadcast_to(overlay.mask, (overlay.stop - overlay.first, *overlay.mask.shape)) for overlay in overlays]
+    write_masks(masks[0] if len(masks) == 1 else np.concatenate(masks), **output)
 
 
 @mask.command()

@@ -140,6 +140,14 @@ def _is_loopback(host: str) -> bool:
               help="Folder for clips, masks, jobs and results (kept across restarts).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Jobs run at the same time (each fill uses every core it gets).")
+@click.option("--dask-workers", type=click.IntRange(1, 1024), default=None, show_default="none: one process",
+              help="Fill full runs (not previews) in chunks on a local Dask cluster of this many processes "
+                   "(needs vinpaint[dask]); the page counts the frames done on all of them.")
+@click.option("--scheduler", default=None, metavar="ADDRESS", show_default="none",
+              help="Fill full runs in chunks on the Dask cluster at ADDRESS (tcp://host:8786); its workers must "
+                   "see the work folder and the data folder at the same paths.")
+@click.option("--chunk-frames", type=click.IntRange(min=1), default=None, show_default="400",
+              help="Frames a chunk produces, with --dask-workers or --scheduler.")
 @click.option("--max-upload-mb", default=2048, show_default=True, type=click.IntRange(1, 1024**2),
               help="Largest upload accepted, in MiB.")
 @click.option("--segmenter", default=None, type=click.Path(path_type=Path, dir_okay=False), metavar="ENCODER.onnx",
@@ -148,7 +156,8 @@ def _is_loopback(host: str) -> bool:
               help="The segmenter's prompt decoder (default: the encoder's name with 'decoder' for 'encoder').")
 @debug_option
 def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | None, work_dir: Path, workers: int,
-          max_upload_mb: int, segmenter: Path | None, decoder: Path | None) -> None:
+          dask_workers: int | None, scheduler: str | None, chunk_frames: int | None, max_upload_mb: int,
+          segmenter: Path | None, decoder: Path | None) -> None:
     """Start the studio: a web page to mask an object, preview its removal and run it.
 
     Example: vinpaint serve --data ~/videos, then open the printed address in a browser.
@@ -160,12 +169,17 @@ def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | N
 
     if decoder is not None and segmenter is None:
         raise click.UsageError("--decoder goes with --segmenter ENCODER.onnx")
+    if dask_workers and scheduler:
+        raise click.UsageError("give --dask-workers (a local cluster) or --scheduler (a running one), not both")
+    if chunk_frames and not (dask_workers or scheduler):
+        raise click.UsageError("--chunk-frames goes with --dask-workers N or --scheduler ADDRESS")
 
     hosts = allowed_hosts(host, allow_hosts)
     sock = bind_socket(host, port)
     try:
         app = create_app(data_dir, work_dir, workers=workers, max_upload_bytes=max_upload_mb * 1024**2,
-                         allowed_hosts=hosts, segmenter=(segmenter, decoder) if segmenter else None)
+                         allowed_hosts=hosts, segmenter=(segmenter, decoder) if segmenter else None,
+                         dask_workers=dask_workers, scheduler=scheduler, chunk_frames=chunk_frames)
     except BaseException:
         sock.close()
         raise
@@ -180,6 +194,10 @@ def serve(host: str, allow_hosts: tuple[str, ...], port: int, data_dir: Path | N
     click.echo(f"  work: {work_dir.resolve()}")
     if segmenter:
         click.echo(f"  click: model {segmenter.name}")
+    cluster = app.state.studio.cluster
+    if cluster is not None:
+        where = f"the cluster at {scheduler}" if scheduler else "a local cluster"
+        click.echo(f"  full runs: in chunks of {cluster.chunk_frames} frames on {where} ({cluster.describe()})")
     if not _is_loopback(host):
         click.echo(f"warning: listening on {host}: anyone who can reach this address can use the studio "
                    "(it has no login)", err=True)

@@ -4,7 +4,8 @@ A batch is a folder of videos or a manifest (CSV or JSON) of items.  Each item n
 ``output``, the ``job`` (``remove``, the default, or ``watermark``: find a static overlay and remove it),
 a ``mask`` for ``remove``, and ``options``: :class:`~vinpaint.pipeline.RemoveOptions` fields (and a
 ``preset``), as a JSON object in a JSON manifest or as ``key=value;key=value`` in a CSV one.  Tasks
-carry paths; every worker reads its input and writes its output itself.
+carry paths; every worker reads its input and writes its output itself.  Workers of a local cluster
+share this machine's cores as chunked runs do (:func:`vinpaint.distributed.run.worker_threads`).
 """
 
 from __future__ import annotations
@@ -117,21 +118,29 @@ def _options_text(text: str, path: Path) -> dict:
     return options
 
 
-def run_item(item: dict, *, overwrite: bool = False) -> dict:
-    """Run one batch item (on a worker); returns a :class:`BatchResult`'s fields, the error as a line."""
+def run_item(item: dict, *, overwrite: bool = False, threads: int | None = None) -> dict:
+    """Run one batch item (on a worker); returns a :class:`BatchResult`'s fields, the error as a line.
+
+    ``threads``: the item's share of a machine that several workers share
+    (:func:`vinpaint.distributed.run.worker_threads`): the fill's threads where the item leaves them
+    at 0, and OpenCV's while the item runs; None leaves both alone.
+    """
     from ..pipeline import options_from_preset, remove_file
     from ..recipes.watermark import remove_watermark
+    from .run import with_threads
+    from .segments import opencv_threads
 
     item = BatchItem(**item)
     started = time.perf_counter()
     try:
         fields = dict(item.options)
         preset = fields.pop("preset", "default")
-        options = options_from_preset(preset, **fields)
-        if item.job == "remove":
-            remove_file(item.input, item.mask, item.output, options, overwrite=overwrite)
-        else:
-            remove_watermark(item.input, item.output, options, overwrite=overwrite)
+        options = with_threads(options_from_preset(preset, **fields), threads)
+        with opencv_threads(threads):
+            if item.job == "remove":
+                remove_file(item.input, item.mask, item.output, options, overwrite=overwrite)
+            else:
+                remove_watermark(item.input, item.output, options, overwrite=overwrite)
         status, error = "done", ""
     except VinpaintError as failure:
         status, error = "failed", str(failure)
@@ -147,8 +156,9 @@ def run_batch(items: list[BatchItem], *, client=None, workers: int | None = None
 
     ``progress(done, total)`` counts items.  ``client``: a ``dask.distributed.Client`` (not closed);
     otherwise one is made from ``workers`` / ``scheduler`` (:func:`vinpaint.distributed.dask_client`).
+    On a local cluster each item gets its share of the cores (:func:`run_item`'s ``threads``).
     """
-    from .run import close_client, dask_client
+    from .run import close_client, dask_client, worker_threads
 
     own = client is None
     client = client or dask_client(workers=workers, scheduler=scheduler)
@@ -156,7 +166,8 @@ def run_batch(items: list[BatchItem], *, client=None, workers: int | None = None
     try:
         from dask.distributed import as_completed
 
-        futures = {client.submit(run_item, asdict(item), overwrite=overwrite, pure=False): number
+        threads = worker_threads(client)
+        futures = {client.submit(run_item, asdict(item), overwrite=overwrite, threads=threads, pure=False): number
                    for number, item in enumerate(items)}
         if progress:
             progress(0, len(items))

@@ -7,6 +7,14 @@ its own segment, so frames never travel through the scheduler (all workers must 
 When every chunk is done, the segments are joined without re-encoding (:func:`.segments.join_segments`)
 and the job folder is removed.
 
+Workers that share this machine (a ``LocalCluster``: ``--workers N``, or a client of one) share its
+cores: each task gets ``max(1, cores // slots)`` threads (:func:`worker_threads`; ``slots``: the
+workers' threads together) for the fill (the engine's ``threads`` option, when the user left it at 0),
+OpenCV and the segment's decoder and encoder.  The fill's result does not depend on its thread count,
+so neither does the job's signature: a run resumed with another number of workers or threads goes on
+with the same job.  On a cluster elsewhere the workers' machines are not known here, and every option
+stays as the user gave it (``--option threads=K`` sets the fill's threads, see docs/scale.md).
+
 Dask: M. Rocklin, "Dask: Parallel Computation with Blocked algorithms and Task Scheduling", SciPy 2015.
 """
 
@@ -14,9 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
+from ..engines import engine_parameters
 from ..errors import InvalidOptionError, MissingDependencyError
 from ..io import EncodeOptions, check_output, open_masks, open_video
 from ..io.shots import cuts_for_option, detect_cuts
@@ -38,16 +47,59 @@ def dask_client(*, workers: int | None = None, scheduler: str | None = None):
 
     Raises:
         MissingDependencyError: dask.distributed is not installed.
+        InvalidOptionError: no scheduler answers at ``scheduler`` (within Dask's connect timeout).
     """
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise MissingDependencyError("running on several workers needs Dask: pip install 'dask[distributed]'") from None
     if scheduler:
-        return Client(scheduler)
+        try:
+            return Client(scheduler)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise InvalidOptionError(f"cannot reach a Dask scheduler at {scheduler} ({error}); start one "
+                                     "(dask scheduler) and give its address, e.g. tcp://host:8786") from None
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                            dashboard_address=None)
     return Client(cluster)
+
+
+def machine_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it, else the CPU count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def worker_threads(client) -> int | None:
+    """Threads one task may use so that the workers of ``client``'s cluster do not oversubscribe this machine.
+
+    For a ``LocalCluster`` (its workers all run here), ``max(1, machine_cores() // slots)`` where
+    ``slots`` counts the tasks that run at once (the workers' threads together); None for any other
+    cluster, whose workers' machines are not known here (the user's options are then left alone).
+    """
+    try:
+        from dask.distributed import LocalCluster
+    except ImportError:
+        return None
+    if not isinstance(getattr(client, "cluster", None), LocalCluster):
+        return None
+    slots = sum(client.nthreads().values()) or len(client.cluster.workers) or 1
+    return max(1, machine_cores() // slots)
+
+
+def with_threads(options: RemoveOptions, threads: int | None) -> RemoveOptions:
+    """``options`` with the fill's threads set to ``threads`` where the user left them at 0 (the engine's
+    default, one a core) and the engine has a ``threads`` option; otherwise ``options`` unchanged."""
+    if threads and "threads" in engine_parameters(options.engine) and not options.engine_options.get("threads"):
+        return replace(options, engine_options={**options.engine_options, "threads": threads})
+    return options
+
+
+def task_options(options: RemoveOptions, threads: int | None) -> dict:
+    """:func:`with_threads`'s options as the plain dict a chunk's task takes."""
+    return _plain(asdict(with_threads(options, threads)))
 
 
 def close_client(client) -> None:
@@ -129,14 +181,20 @@ def remove_file_distributed(
     if pending:
         own_client = client is None
         client = client or dask_client(workers=workers, scheduler=scheduler)
+        futures = {}
         try:
             from dask.distributed import as_completed
 
-            plain = _plain(asdict(options))
+            threads = worker_threads(client)
+            plain = task_options(options, threads)
+            if threads:
+                log.info("workers share this machine's %d cores: %d thread(s) a task (fill: %s)", machine_cores(),
+                         threads, plain["engine_options"].get("threads", "no threads option"))
             futures = {client.submit(fill_chunk, str(Path(input_path).resolve()), str(Path(mask_path).resolve()),
                                      str(job.segment(chunk, suffix)), chunk.to_dict(),
                                      stamps[chunk.read_first:chunk.read_last + 1], cuts, plain, _plain(asdict(encode)),
-                                     mask_ids=list(mask_ids) if mask_ids else None, fps=fps, pure=False): chunk
+                                     mask_ids=list(mask_ids) if mask_ids else None, fps=fps, threads=threads,
+                                     pure=False): chunk
                        for chunk in pending}
             for future in as_completed(futures):
                 future.result()  # a chunk's error stops the run; the chunks done so far stay done
@@ -146,6 +204,11 @@ def remove_file_distributed(
                 log.info("chunk %d of %d done (frames %d-%d)", chunk.index + 1, len(job.chunks), chunk.first, chunk.last)
                 if progress:
                     progress(done_frames, info.frame_count)
+        except BaseException:
+            # a failed chunk, or a stop raised by ``progress``: release the other chunks (queued ones never start)
+            if futures:
+                client.cancel(list(futures))
+            raise
         finally:
             if own_client:
                 close_client(client)
@@ -159,10 +222,16 @@ def remove_file_distributed(
 
 def _signature_of(input_path, mask_path, output: Path, options: RemoveOptions, *, encode: EncodeOptions | None = None,
                   mask_ids=None, fps=None, chunk_frames: int = DEFAULT_CHUNK_FRAMES, lead: int | None = None) -> dict:
-    """What makes two runs the same job: a job folder is resumed only by a run of equal signature."""
+    """What makes two runs the same job: a job folder is resumed only by a run of equal signature.
+
+    The fill's ``threads`` are left out: they change the speed, not the result
+    (``tests/engines/test_propagate.py``), so a run resumed with other threads or workers is the same job.
+    """
+    plain = _plain(asdict(options))
+    plain["engine_options"].pop("threads", None)
     return {"input": str(Path(input_path).resolve()), "input_size": _size(input_path),
             "mask": str(Path(mask_path).resolve()), "output": str(Path(output).resolve()),
-            "options": _plain(asdict(options)), "encode": _plain(asdict(encode or EncodeOptions())),
+            "options": plain, "encode": _plain(asdict(encode or EncodeOptions())),
             "mask_ids": list(mask_ids) if mask_ids else None, "fps": fps, "chunk_frames": chunk_frames, "lead": lead}
 
 

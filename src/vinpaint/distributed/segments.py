@@ -4,6 +4,8 @@ A worker reads its own frames (:func:`read_range`: a container is sought to the 
 first frame wanted and decoded forward; a frame folder reads its files), reads its masks, fills the
 range through :func:`vinpaint.pipeline.remove_stream` and encodes the frames it owns into a segment
 file with their source timestamps.  Every segment starts with a keyframe (an encoder's first frame).
+Given ``threads`` (workers sharing a machine, :func:`vinpaint.distributed.run.worker_threads`), the
+chunk's OpenCV calls, decoder and encoder use that many threads (FFmpeg's own default is one a core).
 
 :func:`join_segments` then remuxes the segments' packets, unchanged, into the output (the concat
 demuxer's approach, without re-encoding), rebasing each segment's timestamps onto the source's, and
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from itertools import islice
 from pathlib import Path
@@ -51,12 +54,13 @@ def frame_timestamps(path: str | Path, *, fps: float | None = None) -> list[int]
 
 
 def read_range(path: str | Path, first: int, last: int, stamps: list[int], *,
-               fps: float | None = None) -> Iterator[Frame]:
+               fps: float | None = None, threads: int | None = None) -> Iterator[Frame]:
     """Yield frames ``first``..``last`` (inclusive) as :class:`~vinpaint.io.Frame`, decoding as little as possible.
 
     ``stamps`` are the frames' timestamps (:func:`frame_timestamps`) for ``first``..``last``.  A
     container is sought to the keyframe at or before ``first`` and decoded forward; frames are
     matched by timestamp, so a seek that lands late falls back to decoding from the start.
+    ``threads``: the decoder's threads (None: FFmpeg's choice, one a core and one more).
     """
     source = open_video(path, fps=fps)
     if isinstance(source, FolderSource):
@@ -69,6 +73,8 @@ def read_range(path: str | Path, first: int, last: int, stamps: list[int], *,
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if threads:
+            stream.codec_context.thread_count = threads  # decoders give the same frames on any count
         container.seek(wanted, stream=stream, backward=True, any_frame=False)
         decoded = container.decode(stream)
         first_frame = next(decoded, None)
@@ -96,7 +102,8 @@ def _chain_one(head, rest):
 
 
 def fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stamps: list[int], cuts: list[int],
-               options: dict, encode: dict, *, mask_ids: list[int] | None = None, fps: float | None = None) -> str:
+               options: dict, encode: dict, *, mask_ids: list[int] | None = None, fps: float | None = None,
+               threads: int | None = None) -> str:
     """Fill one chunk and write its segment (run on a worker; every argument is small and plain).
 
     Args:
@@ -104,9 +111,37 @@ def fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stamp
         stamps: timestamps of the chunk's read frames, ``read_first``..``read_last``.
         cuts: the clip's shot cuts (a chunk lies in one shot, so only its read range matters).
         options: :class:`~vinpaint.pipeline.RemoveOptions` fields (``frame_range`` counts from the clip's start).
+        threads: threads for OpenCV, the decoder and the encoder while the chunk runs (OpenCV's count
+            is the process's: it is set for the task and restored after it, so a worker must run one
+            task at a time); None leaves them at their defaults.  The fill's own threads are
+            ``options["engine_options"]["threads"]``.
 
     Returns: the segment's path.
     """
+    with opencv_threads(threads):
+        return _fill_chunk(input_path, mask_path, segment, chunk, stamps, cuts, options, encode, mask_ids=mask_ids,
+                           fps=fps, threads=threads)
+
+
+@contextmanager
+def opencv_threads(threads: int | None) -> Iterator[None]:
+    """OpenCV's thread count set to ``threads`` inside the block and restored after it (None: unchanged)."""
+    if not threads:
+        yield
+        return
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(threads)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+def _fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stamps: list[int], cuts: list[int],
+                options: dict, encode: dict, *, mask_ids: list[int] | None = None, fps: float | None = None,
+                threads: int | None = None) -> str:
     chunk = Chunk(**chunk)
     remove_options = RemoveOptions(**{**options, "frame_range": None,
                                       "engine_options": dict(options.get("engine_options", {}))})
@@ -125,7 +160,7 @@ def fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stamp
     decoded: list[Frame] = []
 
     def images() -> Iterator[np.ndarray]:
-        for frame in read_range(input_path, chunk.read_first, chunk.read_last, stamps, fps=fps):
+        for frame in read_range(input_path, chunk.read_first, chunk.read_last, stamps, fps=fps, threads=threads):
             decoded.append(frame)
             yield frame.image
 
@@ -134,6 +169,8 @@ def fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stamp
                             cuts=local_cuts)
     segment_path = Path(segment)
     with open_writer(segment_path, info, options=EncodeOptions(**encode), audio_source=None) as writer:
+        if threads and hasattr(writer, "stream"):  # a container's encoder, not yet opened: it takes a thread count
+            writer.stream.codec_context.thread_count = threads
         for index, image in enumerate(outputs, start=chunk.read_first):
             original = decoded.pop(0)
             if index < chunk.first:

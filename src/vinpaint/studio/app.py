@@ -66,6 +66,7 @@ from ..pipeline import RemoveOptions, options_from_preset  # noqa: E402
 from .security import VIDEO_EXTENSIONS, public_message, safe_display_name, scan_data_dir  # noqa: E402
 from .service import (  # noqa: E402
     ID_PATTERN,
+    ClusterRuns,
     Studio,
     binary_png,
     download_stem,
@@ -344,6 +345,10 @@ def create_app(
     jpeg_quality: int = 90,
     allowed_hosts: Sequence[str] | None = None,
     segmenter=None,
+    dask_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_frames: int | None = None,
+    dask_client=None,
 ) -> FastAPI:
     """Build the studio's FastAPI application.
 
@@ -360,20 +365,34 @@ def create_app(
             origin gets 403.
         segmenter: an ONNX segmenter for the click: an :class:`~vinpaint.models.segment.OnnxSegmenter`,
             an encoder's path, or ``(encoder, decoder)`` paths (default: the classical click segmentation).
+        dask_workers, scheduler, dask_client: full runs (not previews) are filled in chunks on a Dask
+            cluster: a local one of ``dask_workers`` processes started now, the one at the address
+            ``scheduler``, or the one of a ``dask.distributed.Client`` (:class:`~vinpaint.studio.service.ClusterRuns`);
+            a run's progress then counts the frames finished on every worker.  None of them: one process.
+        chunk_frames: frames a chunk produces (default 400).
 
     Raises:
         InputNotFoundError: ``data_dir`` is given but is not a folder.
         OutputError: ``work_dir`` is a file, or cannot be created or written.
+        InvalidOptionError: both ``dask_workers`` and ``scheduler``, or a scheduler that cannot be reached.
+        MissingDependencyError: a cluster asked for without Dask installed.
     """
     studio = Studio(Path(data_dir) if data_dir is not None else None, Path(work_dir),
                     max_upload_bytes=int(max_upload_bytes), workers=workers, preview_frames=preview_frames,
                     jpeg_quality=jpeg_quality)
-    studio.segmenter = load_segmenter(segmenter)
+    try:
+        studio.segmenter = load_segmenter(segmenter)
+        if dask_workers or scheduler or dask_client is not None:
+            studio.cluster = ClusterRuns(client=dask_client, workers=dask_workers, scheduler=scheduler,
+                                         chunk_frames=chunk_frames)
+    except BaseException:
+        studio.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
-        studio.jobs.close()
+        studio.close()
 
     app = FastAPI(
         title="vinpaint studio",

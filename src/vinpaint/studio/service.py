@@ -5,6 +5,9 @@ turns them into HTTP answers (one table, ``ERROR_STATUS``).  The image processin
 :func:`vinpaint.masks.make.make_masks`, :func:`vinpaint.pipeline.remove_range`,
 :func:`vinpaint.pipeline.remove_file` and :func:`vinpaint.evaluate.report.measure_result`.  Frames are
 read on demand (:func:`vinpaint.io.read_frames`): a click reads one frame, a preview its range.
+With a Dask cluster (:class:`ClusterRuns`, ``vinpaint serve --dask-workers N`` or ``--scheduler``), full
+runs go through :func:`vinpaint.distributed.remove_file_distributed` instead, in chunks, and the job's
+progress is its count of finished frames over every worker; previews stay in this process.
 
 Files (under the work folder)::
 
@@ -39,6 +42,8 @@ from pathlib import Path
 import numpy as np
 
 from ..arrays import resize_clip
+from ..distributed import dask_client, remove_file_distributed
+from ..distributed.run import DEFAULT_CHUNK_FRAMES, close_client
 from ..errors import (
     ConflictError,
     InputNotFoundError,
@@ -171,6 +176,44 @@ def _stamp(path: Path) -> list[int]:
     return [max(s.st_mtime_ns for s in stats), sum(s.st_size for s in stats), len(stats)]
 
 
+# -- full runs on a Dask cluster ---------------------------------------------------------------------------------
+
+
+class ClusterRuns:
+    """Where the studio sends full runs when they are chunked: a Dask cluster.
+
+    Args:
+        client: a ``dask.distributed.Client`` (not closed by :meth:`close`); else one is made of a new
+            local cluster of ``workers`` processes, or of the scheduler at ``scheduler``
+            (:func:`vinpaint.distributed.dask_client`), and closed by :meth:`close`.
+        chunk_frames: frames a chunk produces (None: :data:`vinpaint.distributed.run.DEFAULT_CHUNK_FRAMES`).
+
+    Raises:
+        MissingDependencyError: Dask is not installed.  InvalidOptionError: both ``workers`` and
+        ``scheduler``, or a scheduler that cannot be reached.
+    """
+
+    def __init__(self, *, client=None, workers: int | None = None, scheduler: str | None = None,
+                 chunk_frames: int | None = None) -> None:
+        if workers and scheduler:
+            raise InvalidOptionError("give either a number of local Dask workers or a scheduler's address, not both")
+        if chunk_frames is not None and chunk_frames < 1:
+            raise InvalidOptionError(f"chunk_frames must be >= 1, got {chunk_frames}")
+        self.own = client is None
+        self.client = client if client is not None else dask_client(workers=workers, scheduler=scheduler)
+        self.chunk_frames = chunk_frames or DEFAULT_CHUNK_FRAMES
+
+    def describe(self) -> str:
+        """``"2 Dask workers"``: the cluster's workers now (a cluster may grow or shrink)."""
+        count = len(self.client.nthreads())
+        return f"{count} Dask worker{'s' if count != 1 else ''}"
+
+    def close(self) -> None:
+        """Close the client and its local cluster, if this object made them."""
+        if self.own:
+            close_client(self.client)
+
+
 # -- the studio ---------------------------------------------------------------------------------------------
 
 
@@ -199,6 +242,14 @@ class Studio:
         self._lock = threading.RLock()
         #: an ONNX segmenter (vinpaint.models.segment.OnnxSegmenter) the click uses instead of the classical one
         self.segmenter = None
+        #: a Dask cluster full runs are chunked on (:class:`ClusterRuns`); None: one process
+        self.cluster: ClusterRuns | None = None
+
+    def close(self) -> None:
+        """Stop the job queue, then close the Dask cluster the studio made (if any)."""
+        self.jobs.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
     def _open_work_dir(self, workers: int) -> JobQueue:
         """Create the work folder's layout and open its job queue."""
@@ -606,20 +657,40 @@ class Studio:
                       params: dict | None = None) -> Job:
         """Start a job that fills the whole clip, writes ``result.mp4`` and measures it.
 
+        With :attr:`cluster`, a video or frame folder is filled in chunks on it
+        (:func:`~vinpaint.distributed.remove_file_distributed`): the job's progress counts the frames
+        of the finished chunks, whichever worker filled them, and its result says ``"chunked"``.  A
+        still image, or a clip with painted reference frames (which chunks do not take yet), is
+        filled in this process.
+
         Raises:
             ConflictError: the clip has no masks yet.
         """
         self.require_masks(meta)
         options = with_references(self, meta, options)
         t = meta["frame_count"]
+        cluster = self.cluster
+        if cluster is not None and (meta["kind"] == "image" or options.references):
+            log.info("clip %s is filled in this process, not on the cluster: chunked runs take no %s", meta["id"],
+                     "still image" if meta["kind"] == "image" else "painted reference frames")
+            cluster = None
 
         def run(job_dir: Path, progress) -> dict:
             masks_dir = job_dir / "masks"
             shutil.copytree(self.clip_dir(meta["id"]) / "masks", masks_dir, dirs_exist_ok=True)
             started = time.monotonic()
-            progress.phase("filling", t)
-            output = remove_file(Path(meta["source"]), masks_dir, job_dir / "result.mp4", options, encode=encode,
-                                 fps=self._fps(meta), overwrite=True, progress=progress)
+            chunked = None
+            if cluster is None:
+                progress.phase("filling", t)
+                output = remove_file(Path(meta["source"]), masks_dir, job_dir / "result.mp4", options, encode=encode,
+                                     fps=self._fps(meta), overwrite=True, progress=progress)
+            else:
+                workers = cluster.describe()
+                progress.phase(f"filling on {workers}", t)
+                output = remove_file_distributed(Path(meta["source"]), masks_dir, job_dir / "result.mp4", options,
+                                                 encode=encode, fps=self._fps(meta), overwrite=True, progress=progress,
+                                                 client=cluster.client, chunk_frames=cluster.chunk_frames)
+                chunked = {"workers": workers, "chunk_frames": cluster.chunk_frames}
             seconds = time.monotonic() - started
             out_dir = job_dir / "frames"
             out_dir.mkdir(exist_ok=True)
@@ -636,7 +707,8 @@ class Studio:
             # the H.264 result differs from the source outside the hole by compression alone: no original
             metrics = measure_result(None, np.stack(results), masks, dilate=options.dilate)
             return {"first": 0, "last": len(results) - 1, "frame_count": len(results), "seconds": round(seconds, 2),
-                    "fps": round(t / seconds, 2) if seconds > 0 else None, "metrics": metrics}
+                    "fps": round(t / seconds, 2) if seconds > 0 else None, "metrics": metrics,
+                    **({"chunked": chunked} if chunked else {})}
 
         return self.jobs.submit("remove", run, clip_id=meta["id"], total=t, params=params or {})
 

@@ -739,7 +739,6 @@ def remove_range(
         MaskMismatchError: the masks do not fit the video.
     """
     from dataclasses import replace
-    from itertools import islice
 
     from .io.frames import read_frames
 
@@ -759,8 +758,8 @@ def remove_range(
     options = replace(options, references={frame - start: image for frame, image in options.references.items()
                                            if start <= frame <= stop})
     frames = read_frames(input_path, start, stop, fps=fps)
-    masks = np.stack(list(islice(open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids),
-                                 start, stop + 1)))
+    masks = np.stack(list(open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids).frames(
+        start, stop)))
     cuts = cuts_for_option(options.shots, frame_count=info.frame_count)
     if cuts is not None:  # a file's cuts count from the clip's first frame, the stream's from `start`
         cuts = [cut - start for cut in cuts if start < cut <= stop]

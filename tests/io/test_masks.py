@@ -69,3 +69,20 @@ def test_jpeg_masks_are_thresholded_not_taken_as_non_zero(tmp_path):
     Image.fromarray(mask).save(tmp_path / "m.jpg", quality=60)
     read = open_masks(tmp_path / "m.jpg", 1, 16, 16).read_all()[0]
     assert abs(int(read.sum()) - 64) <= 8
+
+
+def test_a_range_of_a_mask_folder_equals_the_same_frames_of_the_whole(tmp_path):
+    rng = np.random.default_rng(0)
+    masks = rng.random((9, 12, 16)) > 0.5
+    for index, mask in enumerate(masks):
+        write_png(tmp_path / f"{index:05d}.png", mask)
+    source = open_masks(tmp_path, 9, 12, 16)
+    assert np.array_equal(np.stack(list(source.frames(3, 6))), masks[3:7])
+
+
+def test_a_range_of_one_mask_image_repeats_it(tmp_path):
+    mask = np.zeros((12, 16), bool)
+    mask[2:5, 3:9] = True
+    write_png(tmp_path / "logo.png", mask)
+    ranged = list(open_masks(tmp_path / "logo.png", 9, 12, 16).frames(5, 8))
+    assert len(ranged) == 4 and all(np.array_equal(m, mask) for m in ranged)

@@ -148,8 +148,8 @@ def _fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stam
     frame_range = options.get("frame_range")
     source = open_video(input_path, fps=fps)
     info = source.info
-    masks = islice(open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids),
-                   chunk.read_first, chunk.read_last + 1)
+    masks = open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids).frames(
+        chunk.read_first, chunk.read_last)
 
     def in_range(index: int, mask: np.ndarray) -> np.ndarray:
         if frame_range and not frame_range[0] <= index <= frame_range[1]:

@@ -122,6 +122,15 @@ class MaskSource:
         for labels, name in zip(self._labels(), names):
             yield self._fit(labels, name)
 
+    def frames(self, first: int, last: int) -> Iterator[np.ndarray]:
+        """The masks of frames ``first``..``last`` (inclusive), as iterating would give them; a folder
+        reads only those files (a chunk or a preview late in a long clip reads no earlier mask)."""
+        if self.static or not self._files:
+            yield from itertools.islice(self, first, last + 1)
+            return
+        for file in self._files[first:last + 1]:
+            yield self._fit(read_label_image(file), file.name)
+
     def _fit(self, labels: np.ndarray, name: str) -> np.ndarray:
         mask = labels_to_mask(labels, self.ids)
         return fit_mask(mask.astype(np.uint8), self.height, self.width, name=f"mask {name}") > 0

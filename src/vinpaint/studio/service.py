@@ -36,7 +36,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -637,7 +636,7 @@ class Studio:
             frames = self.read_frames(meta, first, last)
             progress(0, count)
             source = open_masks(self.clip_dir(meta["id"]) / "masks", meta["frame_count"], meta["height"], meta["width"])
-            masks = np.stack(list(islice(source, first, last + 1)))
+            masks = np.stack(list(source.frames(first, last)))
             frames, masks = resize_clip(frames, masks, scale)
             painted = replace(quick, references=scaled_references(options.references, first, last, frames.shape[1:3]))
             progress.phase("filling", count)

@@ -249,3 +249,12 @@ def test_studio_serves_the_form_schema(tmp_path):
         answer = client.get("/api/options").json()
     assert answer["form"] == form_schema()
     assert answer["presets"] == list(PRESETS)
+
+
+def test_the_forms_help_texts_hold_no_docstring_markup():
+    from vinpaint.options import form_schema
+
+    schema = form_schema()
+    texts = [spec["help"] for engine in schema["engines"] for spec in engine["options"]]
+    texts += [spec["help"] for spec in schema["remove"] + schema["encode"]]
+    assert texts and not [text for text in texts if "`" in text or ":data:" in text or ":func:" in text]

@@ -107,3 +107,17 @@ def test_one_mask_image_repeats_for_a_stream_of_unknown_length(tmp_path):
 def test_stream_formats_are_checked():
     with pytest.raises(OutputError, match="nut"):
         EncodeOptions(stream_format="avi")
+
+
+def test_an_mp4_on_stdin_is_refused_with_the_containers_to_pipe_instead(tmp_path):
+    noise = np.random.default_rng(0).integers(0, 256, (20, 96, 128, 3), dtype=np.uint8)
+    # its index (moov) comes last, past what FFmpeg buffers of a pipe (noise does not compress)
+    encode_frames(noise, tmp_path / "in.mp4")
+    logo = np.zeros((96, 128), bool)
+    logo[4:12, 90:120] = True
+    write_png(tmp_path / "logo.png", logo)
+    done = subprocess.run([*vinpaint_command(), "remove", "-", "--mask", str(tmp_path / "logo.png"), "-o",
+                           str(tmp_path / "out.mkv"), "--preset", "live", "-q"], input=(tmp_path / "in.mp4").read_bytes(),
+                          capture_output=True, timeout=120, check=False)
+    message = done.stderr.decode()
+    assert done.returncode != 0 and "-f nut" in message and "Errno" not in message, message

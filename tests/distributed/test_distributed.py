@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import logging
 import os
 import signal
@@ -17,10 +18,12 @@ import pytest
 
 from tests.distributed.conftest import decode, write_case
 from vinpaint.distributed import BatchItem, read_batch, remove_file_distributed, run_batch
+from vinpaint.distributed.batch import run_item
 from vinpaint.distributed.job import job_folder, new_job
 from vinpaint.distributed.plan import plan_chunks
 from vinpaint.distributed.segments import fill_chunk, frame_timestamps
 from vinpaint.errors import InvalidOptionError
+from vinpaint.io.writers import written_by_vinpaint
 from vinpaint.pipeline import RemoveOptions, remove_file
 
 OPTIONS = RemoveOptions(window=10, context=4, shots="none")
@@ -41,12 +44,13 @@ def test_chunked_run_equals_one_process_outside_each_chunks_first_window(tmp_pat
     assert not job_folder(tmp_path / "chunked.mkv").exists()
 
 
-def test_joined_h264_keeps_count_timestamps_rate_and_audio(tmp_path, dask_client):
+def test_joined_h264_keeps_count_timestamps_rate_and_audio_and_is_marked_as_vinpaints(tmp_path, dask_client):
     video, masks = write_case(tmp_path, frames=45, audio=True, codec="libx264", suffix=".mp4")
     out = remove_file_distributed(video, masks, tmp_path / "out.mp4", OPTIONS, client=dask_client, chunk_frames=10)
     _, source_pts = decode(video)
     _, output_pts = decode(out)
     assert output_pts == source_pts
+    assert written_by_vinpaint(out)  # so that --overwrite may replace it
     with av.open(str(video)) as source, av.open(str(out)) as result:
         assert result.streams.video[0].average_rate == source.streams.video[0].average_rate
         assert len(result.streams.audio) == 1
@@ -152,7 +156,8 @@ def test_batch_manifests_read_csv_and_json(tmp_path):
     assert (from_json.job, from_json.output, from_json.mask) == ("watermark", "/x/out.mp4", None)
 
 
-def test_batch_item_without_a_mask_is_refused(tmp_path):
+def test_batch_item_without_a_mask_fails_alone_saying_where_the_mask_goes(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps([{"input": "clip.mp4", "output": "out.mp4"}]))
-    with pytest.raises(InvalidOptionError, match="needs a mask"):
-        read_batch(tmp_path / "a.json")
+    item = read_batch(tmp_path / "a.json")[0]
+    outcome = run_item(asdict(item))
+    assert outcome["status"] == "failed" and "clip.mask.png" in outcome["error"]

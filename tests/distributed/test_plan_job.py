@@ -61,3 +61,12 @@ def test_removing_a_job_keeps_files_vinpaint_did_not_write(tmp_path):
     remove_job(folder)
     assert (folder / "notes.txt").exists()
     assert not (folder / "manifest.json").exists()
+
+
+def test_default_chunks_give_each_local_worker_one_on_a_short_clip():
+    from vinpaint.distributed.run import DEFAULT_CHUNK_FRAMES, default_chunk_frames
+
+    assert default_chunk_frames(200, 2, 40) == 100
+    assert default_chunk_frames(200, 8, 40) == 40  # never under a window
+    assert default_chunk_frames(10_000, 2, 40) == DEFAULT_CHUNK_FRAMES
+    assert default_chunk_frames(200, None, 40) == DEFAULT_CHUNK_FRAMES  # a cluster elsewhere: its size is not known

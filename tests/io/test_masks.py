@@ -86,3 +86,15 @@ def test_a_range_of_one_mask_image_repeats_it(tmp_path):
     write_png(tmp_path / "logo.png", mask)
     ranged = list(open_masks(tmp_path / "logo.png", 9, 12, 16).frames(5, 8))
     assert len(ranged) == 4 and all(np.array_equal(m, mask) for m in ranged)
+
+
+def test_a_mask_folder_holding_other_files_is_never_replaced(tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.io.masks import write_mask_folder
+
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    (folder / "drawn-by-hand.png").write_bytes(b"not vinpaint's")
+    with pytest.raises(OutputError, match="did not write"):
+        write_mask_folder(np.zeros((2, 8, 8), bool), folder, overwrite=True)
+    assert (folder / "drawn-by-hand.png").read_bytes() == b"not vinpaint's"

@@ -7,8 +7,9 @@ from tests.conftest import psnr
 from tests.io.helpers import audio_packet_count, write_video
 from vinpaint import remove_file
 from vinpaint.errors import InputNotFoundError, OutputError, UnreadableInputError
-from vinpaint.io import EncodeOptions, VideoInfo, check_output, open_video, open_writer, write_png
+from vinpaint.io import EncodeOptions, VideoInfo, check_output, encode_frames, open_video, open_writer, write_png
 from vinpaint.io.readers import _apply_rotation
+from vinpaint.io.writers import EXTENSIONS, written_by_vinpaint
 
 
 def write_frames(path, frames, *, info=None, **options):
@@ -75,8 +76,7 @@ def test_missing_and_unreadable_inputs_raise_clear_errors(tmp_path):
 
 
 def test_check_output_refuses_existing_input_unknown_and_unwritable(tmp_path):
-    existing = tmp_path / "a.mp4"
-    existing.write_bytes(b"x")
+    existing = encode_frames(np.zeros((2, 16, 16, 3), np.uint8), tmp_path / "a.mp4")
     with pytest.raises(OutputError, match="overwrite"):
         check_output(existing)
     assert check_output(existing, overwrite=True) == existing
@@ -120,3 +120,17 @@ def test_failed_run_leaves_no_output_or_temporary_file(tmp_path, small_clip):
     with pytest.raises(UnreadableInputError):
         remove_file(source, masks, tmp_path / "out.mp4")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "masks"]
+
+
+def test_overwrite_never_replaces_a_file_vinpaint_did_not_write(tmp_path):
+    foreign = tmp_path / "theirs.mp4"
+    foreign.write_bytes(b"someone's video")
+    with pytest.raises(OutputError, match="not written by vinpaint"):
+        check_output(foreign, overwrite=True)
+    assert foreign.read_bytes() == b"someone's video"
+
+
+def test_every_container_vinpaint_writes_carries_its_mark(tmp_path):
+    frames = np.zeros((2, 16, 16, 3), np.uint8)
+    for suffix in EXTENSIONS:
+        assert written_by_vinpaint(encode_frames(frames, tmp_path / f"clip{suffix}")), suffix

@@ -137,7 +137,7 @@ def test_remove_help_shows_the_default_of_every_valued_option(option):
 
 def test_remove_help_shows_the_engine_defaults_of_fill_and_flow():
     help_text = " ".join(CliRunner().invoke(main, ["remove", "--help"]).output.split())
-    assert "[default: (patchmatch, fast preset: telea)]" in help_text
+    assert "[default: (patchmatch)]" in help_text
     assert "[default: (dis, fast preset: dis-fast)]" in help_text
 
 

@@ -8,6 +8,7 @@ unexpected error exits 1; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -49,6 +50,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     """vinpaint: remove or replace a masked region of a video, without flicker, on a CPU."""
     ctx.meta["vinpaint.debug"] = debug
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Dask sets its own loggers to INFO when it is imported (and in the worker processes it starts): a
+    # --workers run would print some 30 lines of cluster start-up and shutdown; they are for --debug
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 def debug_option(function):

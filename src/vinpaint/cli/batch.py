@@ -39,7 +39,7 @@ def batch(batch_path, output_folder, mask_path, job, suffix, workers, scheduler,
     items = read_batch(batch_path, output_folder=output_folder, mask=mask_path, job=job, suffix=suffix)
     if output_folder is not None:
         output_folder.mkdir(parents=True, exist_ok=True)
-    with progress_bar("videos", quiet=quiet) as progress:
+    with progress_bar("batch", quiet=quiet, unit="video") as progress:
         results = run_batch(items, workers=workers, scheduler=scheduler, overwrite=overwrite, progress=progress)
     width = max(len(Path(result.item.input).name) for result in results)
     click.echo(f"{'input':<{width}}  {'status':<6}  {'seconds':>7}  detail")

@@ -9,8 +9,8 @@ from tqdm import tqdm
 
 
 @contextmanager
-def progress_bar(description: str, *, quiet: bool) -> Iterator:
-    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (frames, fps, ETA).
+def progress_bar(description: str, *, quiet: bool, unit: str = "frame") -> Iterator:
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (``unit``\ s done, their rate, ETA).
 
     The bar is created at the first call, not before: the library calls back only once its input,
     options and output have been checked, so an error is never preceded by an empty bar.  The total
@@ -25,7 +25,7 @@ def progress_bar(description: str, *, quiet: bool) -> Iterator:
         nonlocal bar
         if bar is None:
             label = description if total is not None else f"{description} (frame count unknown)"
-            bar = tqdm(desc=label, total=total, unit="frame", dynamic_ncols=True, leave=True)
+            bar = tqdm(desc=label, total=total, unit=unit, dynamic_ncols=True, leave=True)
         bar.update(done - bar.n)
 
     try:

@@ -44,7 +44,7 @@ _ENGINE_FLAG_SPECS = tuple(spec for spec in engine_option_specs(spec_named("engi
               help="TOML file of options ([remove], [encode], [engine_options] or flat keys named like the flags, "
                    "e.g. dilate = 6); flags given here override it.")
 @click.option("--preset", default=DEFAULT_PRESET, show_default=True, type=click.Choice(list(PRESETS)),
-              help="Engine settings: fast (propagate: DIS fast at half size, Telea keyframes, no robust-flow pass), "
+              help="Engine settings: fast (propagate: DIS fast at half size, 4 keyframes, no robust-flow pass), "
                    "quality (propagate: two robust-flow passes, averaged; perframe: PatchMatch), "
                    "live (the live engine: causal, no look-ahead, for pipes and streams; docs/live.md).")
 @click_options(REMOVE_OPTIONS)
@@ -73,7 +73,7 @@ _ENGINE_FLAG_SPECS = tuple(spec for spec in engine_option_specs(spec_named("engi
               help="Fill in chunks on a local Dask cluster of N processes (resumable: rerun to finish a stopped run).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", show_default="none",
               help="Fill in chunks on the Dask cluster at ADDRESS (tcp://host:8786); workers must see the files.")
-@click.option("--chunk-frames", type=click.IntRange(min=1), default=None, show_default="400",
+@click.option("--chunk-frames", type=click.IntRange(min=1), default=None, show_default="400, or fewer so that each of --workers N gets one",
               help="Frames a chunk produces, with --workers or --scheduler.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @debug_option

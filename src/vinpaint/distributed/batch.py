@@ -41,8 +41,6 @@ class BatchItem:
     def __post_init__(self) -> None:
         if self.job not in BATCH_JOBS:
             raise InvalidOptionError(f"batch item {self.input}: unknown job {self.job!r}; use one of {', '.join(BATCH_JOBS)}")
-        if self.job == "remove" and not self.mask:
-            raise InvalidOptionError(f"batch item {self.input}: the remove job needs a mask (a mask column or key)")
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,8 @@ def read_batch(path: str | Path, *, output_folder: str | Path | None = None, mas
 
     Raises:
         InputNotFoundError: no such folder or manifest.
-        InvalidOptionError: a manifest row without input or output, an unknown job, a remove without mask.
+        InvalidOptionError: a manifest row without input or output, an unknown job.  A remove item
+            without a mask is read, and fails on its own when run (:func:`run_item`).
     """
     path = Path(path)
     if not path.exists():
@@ -138,6 +137,11 @@ def run_item(item: dict, *, overwrite: bool = False, threads: int | None = None)
         options = with_threads(options_from_preset(preset, **fields), threads)
         with opencv_threads(threads):
             if item.job == "remove":
+                if not item.mask:  # this item fails, the others go on
+                    raise InvalidOptionError(
+                        f"no mask for {Path(item.input).name}: the remove job needs one (beside a video of a batch "
+                        f"folder, {Path(item.input).stem}.mask.png or a folder {Path(item.input).stem}.masks/, or "
+                        "--mask for all; in a manifest, a mask column or key)")
                 remove_file(item.input, item.mask, item.output, options, overwrite=overwrite)
             else:
                 remove_watermark(item.input, item.output, options, overwrite=overwrite)

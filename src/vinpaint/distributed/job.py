@@ -73,6 +73,14 @@ class Job:
                               "choose an output in a writable folder") from None
 
 
+def recorded_signature(folder: Path) -> dict | None:
+    """The signature of the job in ``folder``, None if there is none or its manifest does not read."""
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("signature")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def load_job(folder: Path, signature: dict, suffix: str) -> Job | None:
     """The job in ``folder`` if it is this run's (same ``signature``); None if there is none.
 

@@ -31,7 +31,7 @@ from ..io import EncodeOptions, check_output, open_masks, open_video
 from ..io.shots import cuts_for_option, detect_cuts
 from ..io.writers import is_folder_output
 from ..pipeline import Progress, RemoveOptions, check_frame_range
-from .job import job_folder, load_job, new_job, remove_job
+from .job import job_folder, load_job, new_job, recorded_signature, remove_job
 from .plan import plan_chunks
 from .segments import fill_chunk, frame_timestamps, join_segments
 
@@ -102,6 +102,14 @@ def task_options(options: RemoveOptions, threads: int | None) -> dict:
     return _plain(asdict(with_threads(options, threads)))
 
 
+def default_chunk_frames(frame_count: int, workers: int | None, window: int) -> int:
+    """:data:`DEFAULT_CHUNK_FRAMES`, or fewer (at least one window) so that ``workers`` chunks cover
+    ``frame_count`` frames: a clip shorter than ``workers`` default chunks would leave workers idle."""
+    if not workers or workers < 2:
+        return DEFAULT_CHUNK_FRAMES
+    return max(window, min(DEFAULT_CHUNK_FRAMES, -(-frame_count // workers)))
+
+
 def close_client(client) -> None:
     """Close a client made by :func:`dask_client`, and its local cluster if it has one."""
     cluster = client.cluster
@@ -124,7 +132,7 @@ def remove_file_distributed(
     workers: int | None = None,
     scheduler: str | None = None,
     client=None,
-    chunk_frames: int = DEFAULT_CHUNK_FRAMES,
+    chunk_frames: int | None = None,
     lead: int | None = None,
 ) -> Path:
     """:func:`vinpaint.pipeline.remove_file` in chunks on a Dask cluster; rerunning resumes a killed run.
@@ -133,7 +141,9 @@ def remove_file_distributed(
         workers: processes of a local cluster (when neither ``scheduler`` nor ``client`` is given).
         scheduler: address of a running Dask scheduler (``tcp://host:8786``).
         client: a ``dask.distributed.Client`` to use (it is not closed).
-        chunk_frames: frames a chunk produces (rounded to whole windows); lead: frames filled before
+        chunk_frames: frames a chunk produces (rounded to whole windows); None: :data:`DEFAULT_CHUNK_FRAMES`,
+            or fewer so that a local cluster's ``workers`` each get a chunk (:func:`default_chunk_frames`);
+            lead: frames filled before
             each chunk and dropped (:func:`vinpaint.distributed.plan.plan_chunks`).
         The rest: as :func:`~vinpaint.pipeline.remove_file`.
 
@@ -157,9 +167,13 @@ def remove_file_distributed(
     check_output(output, inputs=(input_path, mask_path), overwrite=overwrite)
     open_masks(mask_path, info.frame_count, info.height, info.width, ids=mask_ids)  # fails now, not on a worker
     check_frame_range(options.frame_range, info.frame_count)
+    folder = job_folder(output)
+    if chunk_frames is None:  # a job begun with other workers keeps its chunks, so it resumes
+        recorded = recorded_signature(folder) or {}
+        chunk_frames = recorded.get("chunk_frames") or default_chunk_frames(
+            info.frame_count, workers if client is None and not scheduler else None, options.window)
     signature = _signature_of(input_path, mask_path, output, options, encode=encode, mask_ids=mask_ids, fps=fps,
                               chunk_frames=chunk_frames, lead=lead)
-    folder = job_folder(output)
     suffix = output.suffix.lower()
     job = load_job(folder, signature, suffix)
     if job is None:

@@ -8,6 +8,7 @@ error.  Masks stream like frames: one is decoded at a time.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -145,14 +146,27 @@ def open_masks(path: str | Path, frame_count: int | None, height: int, width: in
     return MaskSource(path, frame_count, height, width, ids=ids)
 
 
+#: the names of the masks vinpaint writes in a mask folder
+MASK_NAME = re.compile(r"\d{5}\.png")
+
+
 def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
-    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``."""
+    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``,
+    and one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always."""
     folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()) and not overwrite:
-        raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
+    if folder.exists() and any(folder.iterdir()):
+        if not overwrite:
+            raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
+        strangers = sorted(entry.name for entry in folder.iterdir()
+                           if not (entry.is_file() and (MASK_NAME.fullmatch(entry.name) or entry.name == REPORT_FILE)))
+        if strangers:
+            raise OutputError(f"{folder} holds files vinpaint did not write ({', '.join(strangers[:3])}"
+                              f"{' and more' if len(strangers) > 3 else ''}); vinpaint replaces a mask folder only if "
+                              "it holds nothing but its NNNNN.png masks: choose another folder")
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
+    for old in folder.iterdir():
+        if MASK_NAME.fullmatch(old.name):
+            old.unlink()
     return folder
 
 

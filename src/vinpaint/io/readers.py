@@ -288,7 +288,11 @@ class StreamSource(VideoSource):
                 decoded += 1
                 yield Frame(image, pts)
         except av.FFmpegError as error:
-            raise UnreadableInputError(f"decoding {self.url} failed at frame {decoded}: {error}") from None
+            where = "standard input" if self.url == "pipe:0" else self.url
+            reason = getattr(error, "strerror", None) or str(error)  # FFmpeg's words, without its error number
+            hint = ("; a container whose index comes last (.mp4, .mov) cannot be read from a pipe: pipe a "
+                    "streamable one (ffmpeg ... -f nut - or -f mpegts -)") if decoded == 0 else ""
+            raise UnreadableInputError(f"decoding {where} failed at frame {decoded}: {reason}{hint}") from None
         finally:
             self.container.close()
 

@@ -84,6 +84,22 @@ class VideoSink:
 
 WRITERS: Registry[type[VideoSink]] = Registry("writer")
 
+#: the ``comment`` tag of every video file vinpaint writes: ``--overwrite`` replaces only a file carrying it
+OUTPUT_MARK = "written by vinpaint"
+
+
+def written_by_vinpaint(path: str | Path) -> bool:
+    """Whether ``path`` is a video file vinpaint wrote (its container's ``comment`` tag is :data:`OUTPUT_MARK`)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            tags = {key.lower(): value for key, value in container.metadata.items()}
+    except (OSError, av.FFmpegError):
+        return False
+    return tags.get("comment") == OUTPUT_MARK
+
+
 #: extension -> (writer name, codec for lossy output, codec for lossless output)
 EXTENSIONS: dict[str, tuple[str, str, str]] = {
     ".mp4": ("container", "libx264", "libx264rgb"),
@@ -177,6 +193,7 @@ class ContainerSink(VideoSink):
         try:
             self.container = av.open(str(self.temporary), "w", format=_format_for(suffix),
                                      options={"avoid_negative_ts": "disabled"})
+            self.container.metadata["comment"] = OUTPUT_MARK
             self.stream = _add_video_stream(self.container, codec, info, pix_fmt, codec_options)
             self.time_base = info.time_base
             self._copier = _StreamCopier(self.container, audio_source, suffix) if audio_source else None
@@ -583,14 +600,16 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
     """Validate an output path before any work is done, and prove it writable.
 
     The output may be neither an input nor a folder holding one.  An existing output is replaced only
-    with ``overwrite``, and an existing folder only when it holds nothing but ``NNNNN.png`` frames.
+    with ``overwrite``, and then only if vinpaint wrote it: a video file carrying :data:`OUTPUT_MARK`,
+    a folder holding nothing but ``NNNNN.png`` frames.
     A file is created and removed beside the output, so an unwritable place fails here and not after
     the fill.  What killed runs left beside the output is removed.  A stream (``-`` for standard
     output, an FFmpeg URL) has no file to check: it is returned as given, and ``-`` is refused when
     standard output is a terminal.
 
     Raises:
-        OutputError: unknown extension, an input or a folder holding one, exists without ``overwrite``,
+        OutputError: unknown extension, an input or a folder holding one, exists without ``overwrite``
+            or was not written by vinpaint,
             a folder holding other files, a parent folder that is missing or not writable, or ``-``
             on a terminal.
     """
@@ -613,6 +632,9 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
     exists = path.exists() or path.is_symlink()
     if exists and not overwrite:
         raise OutputError(f"{path} exists; pass --overwrite to replace it")
+    if exists and not folder_output and not path.is_dir() and not written_by_vinpaint(path):
+        raise OutputError(f"{path} exists and was not written by vinpaint, which replaces only its own outputs "
+                          "(even with --overwrite); choose another output, or remove the file yourself")
     if exists and path.is_dir():
         if not folder_output:
             raise OutputError(f"{path} is a folder; give a file name ending in {path.suffix} or another path")

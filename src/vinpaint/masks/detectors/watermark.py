@@ -199,7 +199,9 @@ def find_watermark(
     magnitude = np.maximum(magnitude, np.roll(magnitude, 1, axis=0))
     still = static_scene_share(consistency, typical)
     if still >= STATIC_SCENE_SHARE:
-        log.debug("watermark: %.0f%% of the strong edges stay put: a static shot, overlays found by damping", 100 * still)
+        log.warning("watermark: %.0f%% of the strong edges stay put (a still camera): overlays are found only from how "
+                    "much less they vary than the scene, which can miss parts of a faint one; check the mask "
+                    "(--save-mask); if it is incomplete, correct it and run vinpaint remove --mask", 100 * still)
         return find_static_overlay(frames, magnitude, edge_threshold=edge_threshold, min_area=min_area)
     noise = 1.4826 * np.median(np.abs(magnitude - np.median(magnitude)))
     threshold = max(edge_threshold, np.median(magnitude) + sensitivity * noise)

@@ -216,3 +216,30 @@ def test_a_clean_object_gives_a_confident_result(medium_clip):
     found = segment_object(medium_clip.frames[10], [(xs.mean(), ys.mean())])
     assert iou(found.mask, truth) > 0.9
     assert found.confidence > 0.9 and not found.needs_more_clicks
+
+
+def _two_coloured_segment():
+    """A frame with a red block and a green block touching it on noise, and a segment holding both."""
+    frame = np.random.default_rng(1).integers(100, 140, (80, 120, 3)).astype(np.uint8)
+    frame[20:60, 20:60] = (200, 40, 40)
+    frame[20:60, 60:100] = (40, 180, 40)
+    segment = np.zeros((80, 120), bool)
+    segment[20:60, 20:100] = True
+    return frame, segment
+
+
+def test_a_negative_click_removes_the_region_it_marks():
+    from vinpaint.masks.segment import _cut_at_negatives
+
+    frame, segment = _two_coloured_segment()
+    cut = _cut_at_negatives(frame, segment, [Point(40, 40, True), Point(80, 40, False)], seed=3)
+    assert cut[20:60, 20:60].mean() > 0.95 and cut[20:60, 60:100].mean() < 0.05
+
+
+def test_a_negative_click_in_the_hole_grabcut_cut_around_it_still_removes_its_region():
+    from vinpaint.masks.segment import _cut_at_negatives
+
+    frame, segment = _two_coloured_segment()
+    segment[37:44, 77:84] = False  # GrabCut's sure-background disc (radius 3) at the negative click
+    cut = _cut_at_negatives(frame, segment, [Point(40, 40, True), Point(80, 40, False)], seed=3)
+    assert cut[20:60, 60:100].mean() < 0.05 and cut[20:60, 20:60].mean() > 0.95

@@ -21,6 +21,7 @@ Two cues, then a graph cut:
    object's colours but still is set apart (not when a positive click sits on a part that does not
    move: the user has said that motion does not define the object).  A positive click off the
    moving region seeds its part as without motion, at half the reach.
+   A negative click removes the region it marks, not only its own disc (:func:`_cut_at_negatives`).
    Without motion (a still object, or no neighbours given) the seed is probably object within
    ``radius`` of the clicks, probably background up to twice as far; when GrabCut keeps little more
    than the clicked discs (the ring holds the object's own colours: a large object) the reach doubles,
@@ -56,6 +57,10 @@ log = logging.getLogger(__name__)
 
 #: below this confidence the result asks for another click
 CONFIDENCE_FOR_ONE_CLICK = 0.6
+#: a negative click removes the region reached from it in steps of at most this CIELAB difference
+#: between neighbouring superpixels' means (OpenCV's 8-bit Lab)
+NEGATIVE_STEP = 30.0
+
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,8 @@ def segment_object(
         segment = _grabcut(image, state, iterations)
         if positives:
             segment = _keep_parts(segment, positives, region)
-        return _fill_holes(segment, [p for p in points if not p.positive])
+        segment = _fill_holes(segment, [p for p in points if not p.positive])
+        return _cut_at_negatives(frame, segment, points, seed)
 
     segment = cut(1.0, rect)
     while cue == "colour" and _tiny(segment, seed, len(positives)) and radius < 0.5 * min(h, w):
@@ -401,6 +407,86 @@ def _fill_holes(segment: np.ndarray, negatives) -> np.ndarray:
         marked = {int(labels[round(p.y), round(p.x)]) for p in negatives} - {0}
         holes &= ~np.isin(labels, sorted(marked))
     return segment | holes
+
+
+def _cut_at_negatives(frame: np.ndarray, segment: np.ndarray, points, seed: int) -> np.ndarray:
+    """``segment`` without the part each negative click inside it lies in.
+
+    GrabCut alone takes only a disc around a negative click when the wrongly taken region shares the
+    object's colour model (sunlit ground beside a brown bear).  Here the segment is cut into SLIC
+    superpixels (about 300), joined where they touch by edges weighing their mean CIELAB difference
+    (+1).  A superpixel is removed when it is nearer, along that graph, to the negative clicks than to
+    the positive ones (a geodesic partition, Bai & Sapiro, ICCV 2007) and the click reaches it in
+    steps of at most :data:`NEGATIVE_STEP`: the region the click marks, not the object's own parts of
+    a like colour beyond an edge (without the limit, two clicks on bmx-trees 40 fell from 0.48 to 0.35).  Without a positive click inside (a box), the segment's deepest pixel (the
+    farthest from its outline) stands for the object.  The part holding the object is kept.
+
+    GrabCut makes the click's own disc (radius ``seed``) background, so a click counts when it lies in
+    the segment or in a hole no wider than that disc (GrabCut changed nothing else there); one further
+    out means GrabCut already cut the region away, and cutting again would take the object's own parts
+    of that colour.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    if not segment.any():
+        return segment
+    # the region around a click in its own disc's hole is joined to the segment through the disc
+    gap = cv2.distanceTransform((~segment).astype(np.uint8), cv2.DIST_L2, 3)
+    reach = 1.5 * seed + 1
+    negatives = [p for p in points if not p.positive and gap[round(p.y), round(p.x)] <= reach]
+    if not negatives:
+        return segment
+    region = segment.copy()
+    for p in negatives:
+        cv2.circle(region.view(np.uint8), (round(p.x), round(p.y)), int(np.ceil(gap[round(p.y), round(p.x)])) + 2, 1, -1)
+    inside = [p for p in points if p.positive and segment[round(p.y), round(p.x)]] + negatives
+    rows, cols = np.nonzero(region)
+    y0, x0 = rows.min(), cols.min()
+    crop = region[y0:rows.max() + 1, x0:cols.max() + 1]
+    lab = cv2.cvtColor(np.ascontiguousarray(frame[y0:rows.max() + 1, x0:cols.max() + 1]), cv2.COLOR_RGB2LAB)
+    slic = cv2.ximgproc.createSuperpixelSLIC(lab, cv2.ximgproc.SLICO, max(4, round(np.sqrt(crop.sum() / 300))))
+    slic.iterate(10)
+    labels = np.full(crop.shape, -1, np.int64)
+    labels[crop] = np.unique(slic.getLabels()[crop], return_inverse=True)[1]
+    count = int(labels.max()) + 1
+    sizes = np.bincount(labels[crop], minlength=count)
+    means = np.stack([np.bincount(labels[crop], weights=lab[..., c][crop].astype(np.float64), minlength=count)
+                      for c in range(3)], axis=1) / np.maximum(sizes, 1)[:, None]
+    pairs = [np.stack([a.ravel(), b.ravel()], 1) for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1], labels[1:]))]
+    pairs = np.concatenate(pairs)
+    pairs = np.unique(pairs[(pairs[:, 0] >= 0) & (pairs[:, 1] >= 0) & (pairs[:, 0] != pairs[:, 1])], axis=0)
+    weights = np.linalg.norm(means[pairs[:, 0]] - means[pairs[:, 1]], axis=1) + 1.0
+    graph = coo_matrix((np.concatenate([weights, weights]), (np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                                                             np.concatenate([pairs[:, 1], pairs[:, 0]]))),
+                       shape=(count, count)).tocsr()
+
+    def at(point) -> int:
+        return int(labels[round(point.y) - y0, round(point.x) - x0])
+
+    against = {at(p) for p in negatives}
+    towards = {at(p) for p in inside if p.positive} - against
+    if not towards:
+        depth = cv2.distanceTransform(crop.astype(np.uint8), cv2.DIST_L2, 3)
+        deepest = int(labels.ravel()[np.argmax(depth)])
+        if deepest in against:
+            return segment  # the negative click sits in the object's core: nothing to tell apart
+        towards = {deepest}
+    to_object = dijkstra(graph, indices=sorted(towards), min_only=True)
+    to_negative = dijkstra(graph, indices=sorted(against), min_only=True)
+    # the region a click marks reaches it through like colours only (steps of at most NEGATIVE_STEP)
+    alike = graph.copy()
+    alike.data[alike.data > NEGATIVE_STEP + 1.0] = 0
+    alike.eliminate_zeros()
+    marked = np.isfinite(dijkstra(alike, indices=sorted(against), min_only=True, unweighted=True))
+    keep = np.append(~(marked & (to_negative < to_object)), False)  # index -1 (outside the segment): not kept
+    cut = segment.copy()
+    cut[y0:rows.max() + 1, x0:cols.max() + 1] &= keep[labels]
+    count_parts, parts = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
+    held = {int(parts[round(p.y), round(p.x)]) for p in inside if p.positive} - {0}
+    if not held and count_parts > 1:
+        held = {int(np.argmax(np.bincount(parts[cut], minlength=count_parts)))}
+    return np.isin(parts, sorted(held)) if held else cut
 
 
 def _keep_parts(segment: np.ndarray, positives, region: np.ndarray | None) -> np.ndarray:

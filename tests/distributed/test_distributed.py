@@ -22,7 +22,9 @@ from vinpaint.distributed.batch import run_item
 from vinpaint.distributed.job import job_folder, new_job
 from vinpaint.distributed.plan import plan_chunks
 from vinpaint.distributed.segments import fill_chunk, frame_timestamps
+from vinpaint.distributed.run import task_options
 from vinpaint.errors import InvalidOptionError
+from vinpaint.io import EncodeOptions
 from vinpaint.io.writers import written_by_vinpaint
 from vinpaint.pipeline import RemoveOptions, remove_file
 
@@ -161,3 +163,28 @@ def test_batch_item_without_a_mask_fails_alone_saying_where_the_mask_goes(tmp_pa
     item = read_batch(tmp_path / "a.json")[0]
     outcome = run_item(asdict(item))
     assert outcome["status"] == "failed" and "clip.mask.png" in outcome["error"]
+
+
+def test_progress_counts_the_frames_running_chunks_have_written(tmp_path, dask_client, monkeypatch):
+    from vinpaint.distributed import run
+
+    monkeypatch.setattr(run, "PROGRESS_POLL", 0.02)
+    monkeypatch.setattr(run, "frames_done", lambda segment: 7)  # what a worker's progress file would say
+    video, masks = write_case(tmp_path, frames=30)
+    seen = []
+    remove_file_distributed(video, masks, tmp_path / "out.mkv", OPTIONS, client=dask_client, chunk_frames=30,
+                            progress=lambda done, total: seen.append(done))
+    assert seen == [0, 7, 30]
+
+
+def test_a_chunk_writes_how_many_of_its_frames_are_done(tmp_path, monkeypatch):
+    from vinpaint.distributed import segments
+
+    monkeypatch.setattr(segments, "PROGRESS_INTERVAL", 0.0)
+    video, masks = write_case(tmp_path, frames=20)
+    chunk = plan_chunks(20, [], chunk_frames=10, window=10, context=4)[1]
+    segment = tmp_path / "00001.mkv"
+    stamps = frame_timestamps(video)[chunk.read_first:chunk.read_last + 1]
+    fill_chunk(str(video), str(masks), str(segment), chunk.to_dict(), stamps, [], task_options(OPTIONS, None),
+               asdict(EncodeOptions()))
+    assert segments.frames_done(segment) == chunk.last - chunk.first + 1

@@ -33,10 +33,12 @@ from ..io.writers import is_folder_output
 from ..pipeline import Progress, RemoveOptions, check_frame_range
 from .job import job_folder, load_job, new_job, recorded_signature, remove_job
 from .plan import plan_chunks
-from .segments import fill_chunk, frame_timestamps, join_segments
+from .segments import fill_chunk, frame_timestamps, frames_done, join_segments, progress_path
 
 log = logging.getLogger(__name__)
 
+#: seconds between two progress counts while chunks run
+PROGRESS_POLL = 1.0
 #: frames a chunk produces by default: 400 frames of 432x240 take about a minute on one core
 DEFAULT_CHUNK_FRAMES = 400
 
@@ -197,27 +199,40 @@ def remove_file_distributed(
         client = client or dask_client(workers=workers, scheduler=scheduler)
         futures = {}
         try:
-            from dask.distributed import as_completed
+            from dask.distributed import wait
 
             threads = worker_threads(client)
             plain = task_options(options, threads)
             if threads:
                 log.info("workers share this machine's %d cores: %d thread(s) a task (fill: %s)", machine_cores(),
                          threads, plain["engine_options"].get("threads", "no threads option"))
+            for chunk in pending:  # a killed run's counts: these chunks start again from their first frame
+                progress_path(job.segment(chunk, suffix)).unlink(missing_ok=True)
             futures = {client.submit(fill_chunk, str(Path(input_path).resolve()), str(Path(mask_path).resolve()),
                                      str(job.segment(chunk, suffix)), chunk.to_dict(),
                                      stamps[chunk.read_first:chunk.read_last + 1], cuts, plain, _plain(asdict(encode)),
                                      mask_ids=list(mask_ids) if mask_ids else None, fps=fps, threads=threads,
                                      pure=False): chunk
                        for chunk in pending}
-            for future in as_completed(futures):
-                future.result()  # a chunk's error stops the run; the chunks done so far stay done
-                chunk = futures[future]
-                job.mark_done(chunk)
-                done_frames += chunk.last - chunk.first + 1
-                log.info("chunk %d of %d done (frames %d-%d)", chunk.index + 1, len(job.chunks), chunk.first, chunk.last)
-                if progress:
-                    progress(done_frames, info.frame_count)
+            running = set(futures)
+            shown = done_frames
+            while running:
+                try:  # each second: the chunks finished, and the frames the running ones wrote so far
+                    finished, running = wait(running, timeout=PROGRESS_POLL, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    finished = set()
+                for future in finished:
+                    future.result()  # a chunk's error stops the run; the chunks done so far stay done
+                    chunk = futures[future]
+                    job.mark_done(chunk)
+                    done_frames += chunk.last - chunk.first + 1
+                    log.info("chunk %d of %d done (frames %d-%d)", chunk.index + 1, len(job.chunks), chunk.first,
+                             chunk.last)
+                partial = sum(min(frames_done(job.segment(futures[f], suffix)), futures[f].last - futures[f].first + 1)
+                              for f in running)
+                if progress and done_frames + partial > shown:
+                    shown = done_frames + partial
+                    progress(shown, info.frame_count)
         except BaseException:
             # a failed chunk, or a stop raised by ``progress``: release the other chunks (queued ones never start)
             if futures:

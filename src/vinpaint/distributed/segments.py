@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -168,6 +169,8 @@ def _fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stam
     outputs = remove_stream(images(), masks, remove_options, total=chunk.read_last - chunk.read_first + 1,
                             cuts=local_cuts)
     segment_path = Path(segment)
+    counter = progress_path(segment_path)
+    reported = time.monotonic()
     with open_writer(segment_path, info, options=EncodeOptions(**encode), audio_source=None) as writer:
         if threads and hasattr(writer, "stream"):  # a container's encoder, not yet opened: it takes a thread count
             writer.stream.codec_context.thread_count = threads
@@ -176,10 +179,31 @@ def _fill_chunk(input_path: str, mask_path: str, segment: str, chunk: dict, stam
             if index < chunk.first:
                 continue
             writer.write(image, original.pts, source=original)
+            if time.monotonic() - reported >= PROGRESS_INTERVAL:
+                counter.write_text(str(index - chunk.first + 1))
+                reported = time.monotonic()
             if index == chunk.last:
                 break
     log.info("chunk %d (frames %d-%d) written to %s", chunk.index, chunk.first, chunk.last, segment_path)
     return str(segment_path)
+
+
+#: seconds between two writes of a chunk's frame count (:func:`progress_path`)
+PROGRESS_INTERVAL = 0.5
+
+
+def progress_path(segment: Path) -> Path:
+    """Where a chunk's worker writes how many of its frames are done (``00003.mkv`` -> ``00003.progress``):
+    the client reads it to move one progress count across workers while chunks run."""
+    return segment.with_suffix(".progress")
+
+
+def frames_done(segment: Path) -> int:
+    """The frame count a chunk's worker last wrote beside its segment (0 if none yet or half written)."""
+    try:
+        return int(progress_path(segment).read_text())
+    except (OSError, ValueError):
+        return 0
 
 
 def join_segments(segments: list[Path], first_stamps: list[int], source_path: Path, time_base: Fraction,

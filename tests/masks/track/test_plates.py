@@ -10,6 +10,7 @@ from vinpaint.masks.track import track_masks
 from vinpaint.masks.track.plates import (
     BackgroundMotion,
     PlateHistory,
+    _median_plate,
     background_homography,
 )
 
@@ -102,3 +103,31 @@ def test_pixels_of_other_objects_are_left_out_of_the_plates():
     assert (plates["plain"][10:20, 10:20] < 0).all()
     assert (plates["excluding"][10:20, 10:20] == 0).all()
     assert (plates["excluding"][30:, 40:] < 0).all()
+
+
+def test_evidence_at_chosen_pixels_is_the_whole_boxs_there():
+    frames, masks = camouflage_clip()
+    box = (slice(10, 60), slice(20, 100))
+    where = np.random.default_rng(1).random((50, 80)) < 0.3
+    whole = history_at(frames, masks, 12).evidence(box)
+    chosen = history_at(frames, masks, 12).evidence(box, where)
+    np.testing.assert_array_equal(chosen[where], whole[where])
+    assert not chosen[~where].any()
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 9])
+def test_median_plate_is_the_stable_median_by_grey_level(count):
+    # the reference: a stable argsort along the samples, the sample at rank (seen - 1) // 2
+    rng = np.random.default_rng(count)
+    samples = (rng.integers(0, 4, (count, 9, 11, 3)) * 60).astype(np.uint8)  # many ties of grey level
+    seen = rng.random((count, 9, 11)) < 0.7
+    grey = samples.astype(np.int64).sum(-1)
+    grey[~seen] = 10**6
+    middle = (np.maximum(seen.sum(0), 1) - 1) // 2
+    chosen = np.take_along_axis(np.argsort(grey, axis=0, kind="stable"), middle[None], 0)[0]
+    centre = np.take_along_axis(grey, chosen[None], 0)[0]
+    spread = np.take_along_axis(np.sort(np.abs(grey - centre), axis=0), middle[None], 0)[0] / 3
+    plate, their_spread, their_count = _median_plate(samples, seen)
+    np.testing.assert_array_equal(plate, np.take_along_axis(samples, chosen[None, ..., None], 0)[0])
+    np.testing.assert_array_equal(their_spread, spread.astype(np.float32))
+    np.testing.assert_array_equal(their_count, seen.sum(0))

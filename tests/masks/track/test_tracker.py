@@ -10,7 +10,7 @@ from vinpaint.flow import consistency, estimate_flow, warp
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
-from vinpaint.masks.track.morphology import dilate
+from vinpaint.masks.track.morphology import dilate, dilate_in_box, disc
 from vinpaint.masks.track.motion import (
     estimate_tracking_flows,
     fit_similarity,
@@ -314,3 +314,17 @@ def test_threaded_flows_equal_the_sequential_ones(small_clip):
     sequential = estimate_flow(small_clip.frames[:6], estimator=tracking_flow_estimator())
     for ours, theirs in zip(threaded, sequential):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_tracking_while_the_flow_is_estimated_equals_tracking_on_the_finished_flow(medium_clip):
+    flows = estimate_tracking_flows(medium_clip.frames)
+    alongside = track_masks(medium_clip.frames, {0: medium_clip.masks[0]})
+    np.testing.assert_array_equal(alongside, track_masks(medium_clip.frames, {0: medium_clip.masks[0]}, flows=flows))
+
+
+def test_dilation_in_the_masks_box_equals_the_whole_frames():
+    mask = np.zeros((40, 50), bool)
+    mask[0:6, 30:33] = mask[20, 10] = True  # one blob at the frame's edge
+    for pixels in (3, 12):
+        np.testing.assert_array_equal(dilate_in_box(mask, disc(pixels)), dilate(mask, pixels))
+    assert not dilate_in_box(np.zeros((8, 8), bool), disc(3)).any()

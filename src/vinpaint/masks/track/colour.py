@@ -103,12 +103,13 @@ class ColourModel:
             background = colour_histogram(index, self._ring(roi_mask if roi_mask.any() else roi_unreliable), self.bins)
             background = (1 - self.anchor_share) * background + self.anchor_share * self.anchor_background
             odds = odds + self.weight * logit(self._likelihood(index, self.object_hist, background))
-        evidence = plate.evidence((slice(y0, y1), slice(x0, x1))) if plate is not None else None
-        if evidence is not None:
-            odds = odds + evidence
+        # only pixels near the warped edge may change: the plates are needed there alone
         near = dilate(roi_mask, self.band) & ~erode(roi_mask, self.band)
         if unreliable is not None:
             near |= roi_unreliable
+        evidence = plate.evidence((slice(y0, y1), slice(x0, x1)), near) if plate is not None else None
+        if evidence is not None:
+            odds = odds + evidence
         out = warped.copy()
         out[y0:y1, x0:x1] = np.where(near, odds > 0, roi_mask)
         return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -21,13 +21,17 @@ import cv2
 import numpy as np
 
 from ...flow import estimate_pair_flow, make_flow_estimator
-from .morphology import dilate
+from .morphology import dilate_in_box, disc
+from .plates import background_homography
 from .settings import TRACKER_SETTINGS, TrackerSettings
 
 #: how a mask moves from frame to frame: ``flow`` (per pixel, along the object-smoothed flow),
 #: ``similarity`` (rigidly: rotation, scale and shift fitted to the flow inside the mask by RANSAC),
 #: ``auto`` (per object, whichever tracks it more consistently there and back from its anchor)
 MOTION_MODELS = ("auto", "flow", "similarity")
+
+#: the ring around a mask on which the background's similarity is fitted: 3-12 pixels out
+_RING_OUTER, _RING_INNER = disc(12), disc(3)
 
 
 def tracking_flow_estimator(*, iterations: int = 5):
@@ -56,23 +60,98 @@ def estimate_tracking_flows(frames: np.ndarray, *, method: str | None = None, sc
     Shape: frames ``(T,H,W,3)`` uint8 RGB; returns ``(T-1,H,W,2)`` float32 twice, ``forward[t]``
     maps frame t to t+1, ``backward[t]`` frame t+1 to t.  ``progress(pairs_done, pairs)`` in order.
     """
-    t, h, w = frames.shape[:3]
-    forward = np.empty((max(t - 1, 0), h, w, 2), np.float32)
-    backward = np.empty_like(forward)
-    local = threading.local()
-
-    def pair(index: int) -> None:
-        if not hasattr(local, "estimate"):
-            local.estimate = tracking_flow_estimator() if method is None else make_flow_estimator(method)
-        first, second = frames[index], frames[index + 1]
-        forward[index] = estimate_pair_flow(first, second, scale=scale, estimator=local.estimate)
-        backward[index] = estimate_pair_flow(second, first, scale=scale, estimator=local.estimate)
-
-    with ThreadPoolExecutor(max(1, workers or min(8, os.cpu_count() or 1))) as pool:
-        for done, _ in enumerate(pool.map(pair, range(t - 1)), 1):
+    with PendingFlows(frames, method=method, scale=scale, workers=workers) as pending:
+        for done in range(1, len(pending) + 1):
+            pending.wait(done - 1)
             if progress is not None:
-                progress(done, t - 1)
-    return forward, backward
+                progress(done, len(pending))
+        return pending.fields()
+
+
+class PendingFlows:
+    """:func:`estimate_tracking_flows` started on threads, read while it runs: the caller tracks
+    the first frames while the later pairs are still being estimated.
+
+    :attr:`forward` and :attr:`backward` are sequences of ``(H,W,2)`` float32 fields; reading item ``i``
+    waits for pair ``i`` (an error of its thread is raised there).  With ``homographies``, the
+    threads also fit each field's background homography
+    (:func:`vinpaint.masks.track.plates.background_homography`), read likewise from
+    :attr:`to_next` (frame t -> t+1) and :attr:`to_previous` (frame t+1 -> t).  Use it as a context
+    manager, or call :meth:`close`: pairs not started yet are then dropped.
+    """
+
+    def __init__(self, frames: np.ndarray, *, method: str | None = None, scale: float = 1.0,
+                 workers: int | None = None, homographies: bool = False) -> None:
+        t, h, w = frames.shape[:3]
+        pairs = max(t - 1, 0)
+        forward = np.empty((pairs, h, w, 2), np.float32)
+        backward = np.empty_like(forward)
+        to_next: list[np.ndarray | None] = [None] * pairs
+        to_previous: list[np.ndarray | None] = [None] * pairs
+        local = threading.local()
+
+        def pair(index: int) -> None:
+            if not hasattr(local, "estimate"):
+                local.estimate = tracking_flow_estimator() if method is None else make_flow_estimator(method)
+            first, second = frames[index], frames[index + 1]
+            forward[index] = estimate_pair_flow(first, second, scale=scale, estimator=local.estimate)
+            backward[index] = estimate_pair_flow(second, first, scale=scale, estimator=local.estimate)
+            if homographies:
+                to_next[index] = background_homography(forward[index])
+                to_previous[index] = background_homography(backward[index])
+
+        self._arrays = forward, backward
+        self._pool = ThreadPoolExecutor(max(1, workers or min(8, os.cpu_count() or 1)))
+        self._futures = [self._pool.submit(pair, index) for index in range(pairs)]
+        self.forward = _Waiting(forward, self._futures)
+        self.backward = _Waiting(backward, self._futures)
+        self.to_next = _Waiting(to_next, self._futures)
+        self.to_previous = _Waiting(to_previous, self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+    def wait(self, index: int) -> None:
+        """Wait for pair ``index`` (raises its thread's error)."""
+        self._futures[index].result()
+
+    def done(self) -> int:
+        """How many pairs are estimated so far."""
+        return sum(future.done() for future in self._futures)
+
+    def fields(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(T-1,H,W,2)`` forward and backward flows, once every pair is estimated."""
+        for future in self._futures:
+            future.result()
+        return self._arrays
+
+    def close(self) -> None:
+        """Drop the pairs not started and wait for the running ones."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> PendingFlows:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
+class _Waiting(Sequence):
+    """A sequence whose item ``i`` is read once ``futures[i]`` is done."""
+
+    def __init__(self, items, futures: list) -> None:
+        self._items, self._futures = items, futures
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            for future in self._futures[index]:
+                future.result()
+        else:
+            self._futures[index].result()
+        return self._items[index]
 
 
 def object_flow(flow: np.ndarray, weight: np.ndarray, sigma: float) -> np.ndarray:
@@ -139,7 +218,7 @@ def fit_similarity(mask: np.ndarray, flow: np.ndarray, *, velocity: np.ndarray |
     ys, xs = np.nonzero(mask)
     if len(xs) < 9:
         return SimilarityFit(None, None)
-    ring = dilate(mask, 12) & ~dilate(mask, 3)
+    ring = dilate_in_box(mask, _RING_OUTER) & ~dilate_in_box(mask, _RING_INNER)
     background = _ransac_similarity(*np.nonzero(ring), flow, threshold=1.0, samples=settings.fit_samples)
     plain = _ransac_similarity(ys, xs, flow, threshold=2.0, samples=settings.fit_samples)
     reference = plain if velocity is None else velocity

@@ -22,9 +22,12 @@ Convention: see :mod:`vinpaint.arrays`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
+
+from .morphology import dilate_in_box
 
 #: frames nearer than this to the refined frame are not used: the object barely left them
 NEAREST = 2
@@ -69,12 +72,17 @@ class BackgroundMotion:
     """The background's homographies between neighbouring frames of a clip, fitted once.
 
     Shape: ``forward``, ``backward`` ``(T-1,H,W,2)`` float32, as :func:`vinpaint.flow.estimate_flow`
-    returns them.
+    returns them.  ``fitted``: the homographies ``(to_next, to_previous)`` of those fields, each a
+    sequence of ``(3,3)``, where they are fitted already (the flows are then not read).
     """
 
-    def __init__(self, forward: np.ndarray, backward: np.ndarray) -> None:
-        self.to_next = [background_homography(flow) for flow in forward]  # frame t -> t+1
-        self.to_previous = [background_homography(flow) for flow in backward]  # frame t+1 -> t
+    def __init__(self, forward: np.ndarray, backward: np.ndarray, *,
+                 fitted: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None = None) -> None:
+        if fitted is not None:  # fitted already, e.g. by the threads that estimate the flow
+            self.to_next, self.to_previous = fitted
+        else:
+            self.to_next = [background_homography(flow) for flow in forward]  # frame t -> t+1
+            self.to_previous = [background_homography(flow) for flow in backward]  # frame t+1 -> t
         #: ``(T,H,W)`` bool or None: pixels other objects are known to cover (never background)
         self.others: np.ndarray | None = None
 
@@ -112,16 +120,18 @@ class PlateHistory:
         step = self.motion.step(frame, self.direction)
         self._passed = [(index, matrix @ step, free) for index, matrix, free in self._passed]
         covered = previous_mask if self.motion.others is None else previous_mask | self.motion.others[previous]
-        free = (cv2.dilate(covered.astype(np.uint8), _DISC) == 0).astype(np.uint8)
+        free = (~dilate_in_box(covered, _DISC)).view(np.uint8)
         self._passed.append((previous, step, free))
         del self._passed[:-FURTHEST]
         self._current = frame
 
-    def evidence(self, box: tuple[slice, slice]) -> np.ndarray | None:
+    def evidence(self, box: tuple[slice, slice], where: np.ndarray | None = None) -> np.ndarray | None:
         """Log-odds ``(h,w)`` float32 that each pixel of ``box`` in the current frame is the object.
 
         Positive where the pixel differs from its plate, negative where it matches it, 0 where
-        there is no plate; None where no frame far enough back has been passed yet.
+        there is no plate; None where no frame far enough back has been passed yet.  ``where``
+        ``(h,w)`` bool: the plate is computed only at these pixels (0 elsewhere); the values there
+        are those of the whole box.
         """
         rows, cols = box
         size = (cols.stop - cols.start, rows.stop - rows.start)
@@ -134,38 +144,100 @@ class PlateHistory:
                 continue
             to_passed = matrix @ offset
             flags = cv2.WARP_INVERSE_MAP
-            samples.append(cv2.warpPerspective(self.frames[index], to_passed, size, flags=cv2.INTER_LINEAR | flags))
+            sample = cv2.warpPerspective(self.frames[index], to_passed, size, flags=cv2.INTER_LINEAR | flags)
             # the border reads 0: a pixel that falls outside the passed frame is not seen either
-            seen.append(cv2.warpPerspective(free, to_passed, size, flags=cv2.INTER_NEAREST | flags) > 0)
+            sees = cv2.warpPerspective(free, to_passed, size, flags=cv2.INTER_NEAREST | flags)
+            samples.append(sample if where is None else sample[where])
+            seen.append((sees if where is None else sees[where]) > 0)
         if len(samples) < MIN_SAMPLES:
             return None
-        plate, spread, count = _median_plate(np.stack(samples), np.stack(seen))
-        difference = np.abs(self.frames[self._current][rows, cols].astype(np.float32) - plate)
+        current = self.frames[self._current][rows, cols]
+        samples, seen, current = np.stack(samples), np.stack(seen), current if where is None else current[where]
+        plate, spread, count = _median_plate(samples, seen)
+        difference = np.abs(current.astype(np.float32) - plate)
         difference = (difference[..., 0] + difference[..., 1] + difference[..., 2]) / 3
         evidence = np.clip((difference - NEUTRAL) / SCALE, -LIMIT, LIMIT)
         evidence[(count < MIN_SAMPLES) | (spread > MAX_SPREAD)] = 0
-        return evidence.astype(np.float32)
+        if where is None:
+            return evidence.astype(np.float32)
+        out = np.zeros(where.shape, np.float32)
+        out[where] = evidence
+        return out
 
 
 _UNSEEN = 10**6  # above any real (three times) grey level
+#: bits of a sort key that hold the sample's index (a plate has at most FURTHEST samples)
+_INDEX_BITS = max(1, (FURTHEST - 1).bit_length())
+
+
+def _batcher_pairs(n: int) -> list[tuple[int, int]]:
+    """Compare-exchange pairs ``(i, j)``, ``i < j``, of Batcher's odd-even merge sort for ``n`` items.
+
+    Built for the next power of two; pairs that reach past ``n`` are dropped (those items count as
+    +inf, so the pairs would leave them in place).
+    """
+    size = 1 << max(0, (n - 1).bit_length())
+
+    def merge(lo: int, hi: int, r: int):
+        step = 2 * r
+        if step < hi - lo:
+            yield from merge(lo, hi, step)
+            yield from merge(lo + r, hi, step)
+            yield from ((i, i + r) for i in range(lo + r, hi - r, step))
+        else:
+            yield lo, lo + r
+
+    def sort(lo: int, hi: int):
+        if hi - lo >= 1:
+            mid = lo + (hi - lo) // 2
+            yield from sort(lo, mid)
+            yield from sort(mid + 1, hi)
+            yield from merge(lo, hi, 1)
+
+    return [(i, j) for i, j in sort(0, size - 1) if j < n]
+
+
+_NETWORKS = {n: _batcher_pairs(n) for n in range(1, FURTHEST + 1)}
+
+
+def _sorted_rows(rows: list[np.ndarray]) -> list[np.ndarray]:
+    """The ``N`` equal-shaped arrays sorted element-wise across the list (row ``k`` holds each
+    element's ``k``-th smallest value), by a sorting network: for the few samples of a plate this is
+    many times faster than a sort along a short axis."""
+    rows = list(rows)
+    for i, j in _NETWORKS.get(len(rows)) or _batcher_pairs(len(rows)):
+        rows[i], rows[j] = np.minimum(rows[i], rows[j]), np.maximum(rows[i], rows[j])
+    return rows
 
 
 def _median_plate(samples: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-pixel median of the samples that see the background, by grey level.
 
-    Shape: samples ``(N,h,w,3)`` uint8, seen ``(N,h,w)`` bool; returns the plate ``(h,w,3)``
-    float32 (the sample of median grey level, so its colour is one that was seen), the median
-    absolute deviation of the grey levels ``(h,w)`` float32 and the number of samples ``(h,w)`` int.
-    (A sort along the short first axis: ``np.nanmedian`` is ten times slower here.)
+    Shape: samples ``(N,...,3)`` uint8 (e.g. ``(N,h,w,3)``, or ``(N,P,3)`` for ``P`` chosen pixels),
+    seen ``(N,...)`` bool; returns the plate ``(...,3)`` float32 (the sample of median grey level, the
+    first such sample on a tie, so its colour is one that was seen), the median absolute deviation of
+    the grey levels ``(...)`` float32 and the number of samples ``(...)`` int.
+    (A sorting network over the ``N`` samples: ``np.nanmedian`` is ten times slower here, and a sort
+    along the short axis several times slower.)
     """
-    count = seen.sum(0)
-    # three times the grey level, in integers (sorted faster than floats), pixels first and samples last
-    grey = samples[..., 0].astype(np.int32) + samples[..., 1] + samples[..., 2]
-    grey[~seen] = _UNSEEN  # sorted last
-    grey = np.ascontiguousarray(np.moveaxis(grey, 0, -1))
-    middle = ((np.maximum(count, 1) - 1) // 2)[..., None]
-    chosen = np.take_along_axis(np.argsort(grey, axis=-1, kind="stable"), middle, -1)
-    plate = np.take_along_axis(samples, np.moveaxis(chosen, -1, 0)[..., None], 0)[0].astype(np.float32)
-    deviation = np.sort(np.abs(grey - np.take_along_axis(grey, chosen, -1)), axis=-1)
-    spread = np.take_along_axis(deviation, middle, -1)[..., 0].astype(np.float32) / 3
-    return plate, spread, count
+    n = len(samples)
+    shape = seen.shape[1:]
+    samples = samples.reshape(n, -1, 3)
+    seen = seen.reshape(n, -1)
+    count = np.count_nonzero(seen, axis=0)
+    middle = (np.maximum(count, 1) - 1) // 2
+    # three times the grey level, in integers, with the sample's index in the low bits: the keys are
+    # unique, so their order is that of a stable sort by grey level; unseen samples sort last
+    grey = samples[..., 0].astype(np.int32)
+    grey += samples[..., 1]
+    grey += samples[..., 2]
+    grey[~seen] = _UNSEEN
+    keys = list((grey << _INDEX_BITS) | np.arange(n, dtype=np.int32)[:, None])
+    picked = np.choose(middle, _sorted_rows(keys))
+    chosen = picked & ((1 << _INDEX_BITS) - 1)
+    centre = picked >> _INDEX_BITS
+    pixels = np.arange(samples.shape[1])
+    plate = samples[chosen, pixels].astype(np.float32)
+    deviation = _sorted_rows(list(np.abs(grey - centre)))
+    spread = np.choose(middle, deviation).astype(np.float32) / 3
+    return plate.reshape(*shape, 3), spread.reshape(shape), count.reshape(shape)

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -46,7 +48,7 @@ from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
 from .confidence import TrackConfidence
 from .morphology import erode
-from .motion import MOTION_MODELS, estimate_tracking_flows
+from .motion import MOTION_MODELS, PendingFlows
 from .plates import BackgroundMotion
 from .propagate import TrackState, propagate, round_trips
 from .settings import TRACKER_SETTINGS, TrackerSettings
@@ -144,6 +146,8 @@ def track_masks(
     Speed, flow included: see ``benchmarks/mask_tracking.py`` and docs/masks.md (the Farnebäck flow is
     a third to a half of it; the background plates take 1.2-1.8x of the time without them).  Pass ``flows``
     when tracking again on the same frames (at the frames' size: they are resized to the working size).
+    Without ``flows``, the flow is estimated on threads while the first object is tracked (each step
+    waits only for the frame pair it reads), and the masks are the same as with the finished flow.
     """
     labels = track_objects(frames, init, ids=ids, flow=flow, flow_scale=flow_scale, band=band, refine=refine,
                            smooth=smooth, flows=flows, progress=progress, motion=motion, plate=plate, shots=shots,
@@ -199,7 +203,7 @@ def track_objects(
         raise InvalidOptionError(f"motion must be one of {', '.join(MOTION_MODELS)}, got {motion!r}")
     if work_size is not None and work_size < 16:
         raise InvalidOptionError(f"work_size must be at least 16 pixels (or None: the frames' own size), got {work_size}")
-    # progress counts steps (the flow's frame pairs when estimated here, then each object's frames),
+    # progress counts steps (the flow's frame pairs when estimated here, and each object's frames),
     # reported in frames of the clip so that every mask source ends at (T, T)
     flow_steps = t - 1 if flows is None else 0
     steps = flow_steps + t * len(anchors)
@@ -209,14 +213,17 @@ def track_objects(
             progress(step * t // steps, t)
 
     work = working_shape(h, w, work_size)
-    small = frames if work == (h, w) else np.stack([cv2.resize(frame, work[::-1], interpolation=cv2.INTER_AREA)
-                                                     for frame in frames])
+    small = frames if work == (h, w) else np.stack(_map_on_threads(
+        lambda frame: cv2.resize(frame, work[::-1], interpolation=cv2.INTER_AREA), frames))
     if work != (h, w):
         log.debug("tracking at %dx%d, the soft masks upsampled to %dx%d", work[1], work[0], w, h)
+    with_plates = plate and refine and band and t > 1
+    pending = None
     if flows is None:
-        pair_progress = None if progress is None else (lambda done, _pairs: report(done))
-        forward, backward = (estimate_tracking_flows(small, method=flow, scale=flow_scale, progress=pair_progress)
-                             if t > 1 else (None, None))
+        # the flow is estimated on threads while the first object is tracked: each step waits only
+        # for the pair it reads (the threads also fit the background's homographies for the plates)
+        pending = PendingFlows(small, method=flow, scale=flow_scale, homographies=bool(with_plates)) if t > 1 else None
+        forward, backward = (pending.forward, pending.backward) if pending is not None else (None, None)
     else:
         forward, backward = (check_flow(f, (h, w), name=name) for f, name in zip(flows, ("forward flow", "backward flow")))
         if len(forward) != t - 1 or len(backward) != t - 1:
@@ -224,48 +231,83 @@ def track_objects(
         if work != (h, w):
             forward, backward = (np.stack([resize_flow(field, work) for field in f]) if len(f) else f[:, :0]
                                  for f in (forward, backward))
-    background = BackgroundMotion(forward, backward) if plate and refine and band and t > 1 else None
-    labels = np.zeros((t, h, w), np.int32)
-    best = np.zeros((t, h, w), np.float32) if work == (h, w) else None
-    softs = {}  # at the working size: each object's soft mask, uint8 (0-255), upsampled below
-    claimed = None
-    for number, (object_id, keyed) in enumerate(anchors.items()):
-        object_start = flow_steps + number * t
-        tracked = itertools.count(1)
-        on_frame = None if progress is None else (lambda: report(min(object_start + next(tracked), object_start + t)))
-        small_keyed = keyed if work == (h, w) else {key: shrink_mask(mask, work) for key, mask in keyed.items()}
-        steps_seen = None if confidence is None else {}
-        soft = _track_object(small, small_keyed, forward, backward, band=band if refine else 0, smooth=smooth,
-                             motion=motion, settings=settings, on_frame=on_frame,
-                             background=None if background is None else background.excluding(claimed),
-                             notes=steps_seen)
-        if confidence is not None:
-            confidence.add_object(object_id, steps_seen)
-        # the objects tracked so far are no background for those that follow (girls in one uniform)
-        claimed = soft > 0.5 if claimed is None else claimed | (soft > 0.5)
-        if best is not None:
-            wins = (soft > 0.5) & (soft > best)
-            labels[wins] = object_id
-            np.maximum(best, soft, out=best)
-        else:
-            softs[object_id] = np.round(soft * 255).astype(np.uint8)
-        report(flow_steps + (number + 1) * t)
-        log.debug("object %d: tracked from frames %s", object_id, sorted(keyed))
+    try:
+        background = None
+        if with_plates:
+            background = (BackgroundMotion(forward, backward) if pending is None else
+                          BackgroundMotion(forward, backward, fitted=(pending.to_next, pending.to_previous)))
+        labels = np.zeros((t, h, w), np.int32)
+        best = np.zeros((t, h, w), np.float32) if work == (h, w) else None
+        softs = {}  # at the working size: each object's soft mask, uint8 (0-255), upsampled below
+        claimed = None
+        shown = [0, 0]  # flow pairs and object frames reported so far: one step each
+        for number, (object_id, keyed) in enumerate(anchors.items()):
+            shown[1] = number * t
+            tracked = itertools.count(1)
+
+            def on_frame(number=number, tracked=tracked) -> None:
+                # the flow pairs finished meanwhile, then this frame, each a step of its own
+                done = pending.done() if pending is not None else flow_steps
+                while shown[0] < done:
+                    shown[0] += 1
+                    report(sum(shown))
+                shown[1] = min(number * t + next(tracked), (number + 1) * t)
+                report(sum(shown))
+
+            small_keyed = keyed if work == (h, w) else {key: shrink_mask(mask, work) for key, mask in keyed.items()}
+            steps_seen = None if confidence is None else {}
+            soft = _track_object(small, small_keyed, forward, backward, band=band if refine else 0, smooth=smooth,
+                                 motion=motion, settings=settings, on_frame=None if progress is None else on_frame,
+                                 background=None if background is None else background.excluding(claimed),
+                                 notes=steps_seen)
+            if pending is not None:
+                pending.fields()  # every pair is estimated by now (the object's smoothing reads them all)
+            if progress is not None:
+                while shown[0] < flow_steps:
+                    shown[0] += 1
+                    report(sum(shown))
+            if confidence is not None:
+                confidence.add_object(object_id, steps_seen)
+            # the objects tracked so far are no background for those that follow (girls in one uniform)
+            claimed = soft > 0.5 if claimed is None else claimed | (soft > 0.5)
+            if best is not None:
+                wins = (soft > 0.5) & (soft > best)
+                labels[wins] = object_id
+                np.maximum(best, soft, out=best)
+            else:
+                softs[object_id] = np.round(soft * 255).astype(np.uint8)
+            report(flow_steps + (number + 1) * t)
+            log.debug("object %d: tracked from frames %s", object_id, sorted(keyed))
+    finally:
+        if pending is not None:
+            pending.close()
     if best is not None:
         return labels
     # tracked at the working size: each frame's soft masks upsampled (bilinear), the inits kept exactly
-    for frame in range(t):
-        best = np.zeros((h, w), np.float32)
+
+    def upsample(frame: int) -> None:
+        # compared as uint8: v / 255 > 0.5 is v >= 128, and v / 255 grows with v (an init is 0 or 255)
+        best = np.zeros((h, w), np.uint8)
         for object_id, soft in softs.items():
             keyed = anchors[object_id]
             if frame in keyed:
-                up = keyed[frame].astype(np.float32)
+                up = keyed[frame].view(np.uint8) * np.uint8(255)
+            elif soft[frame].max() < 128:
+                continue  # a bilinear upsampling never exceeds its input: no pixel above 0.5
             else:
-                up = cv2.resize(soft[frame], (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) / 255
-            wins = (up > 0.5) & (up > best)
+                up = cv2.resize(soft[frame], (w, h), interpolation=cv2.INTER_LINEAR)
+            wins = (up >= 128) & (up > best)
             labels[frame][wins] = object_id
             np.maximum(best, up, out=best)
+
+    _map_on_threads(upsample, range(t))  # each frame on its own: OpenCV and NumPy release the GIL
     return labels
+
+
+def _map_on_threads(function: Callable, items) -> list:
+    """``[function(item) for item in items]``, run on up to as many threads as CPUs (at most 8)."""
+    with ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1))) as pool:
+        return list(pool.map(function, items))
 
 
 def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list[tuple[int, int]],
@@ -387,6 +429,9 @@ def _smooth_along_flow(soft: np.ndarray, forward, backward, radius: int, *, keep
     """Average each frame's soft mask with its flow-aligned neighbours up to ``radius`` frames away."""
     t = len(soft)
     out = soft.copy()
+    # each flow's largest motion, which bounds how far a warp can carry a non-zero pixel
+    reach_back = [int(np.ceil(np.abs(field).max(initial=0.0))) for field in backward]
+    reach_forward = [int(np.ceil(np.abs(field).max(initial=0.0))) for field in forward]
     for _ in range(radius):
         current = out.copy()
         for frame in range(t):
@@ -395,13 +440,31 @@ def _smooth_along_flow(soft: np.ndarray, forward, backward, radius: int, *, keep
             total = current[frame].copy()
             count = 1.0
             if frame > 0:
-                total += warp(current[frame - 1], backward[frame - 1])
+                _add_warped(total, current[frame - 1], backward[frame - 1], reach_back[frame - 1])
                 count += 1
             if frame + 1 < t:
-                total += warp(current[frame + 1], forward[frame])
+                _add_warped(total, current[frame + 1], forward[frame], reach_forward[frame])
                 count += 1
             out[frame] = total / count
     return out
+
+
+def _add_warped(total: np.ndarray, image: np.ndarray, flow: np.ndarray, reach: int) -> None:
+    """``total += warp(image, flow)``, computed only near ``image``'s non-zero pixels.
+
+    ``reach`` is at least ``flow``'s largest component: a pixel further than ``reach + 1`` from the box
+    around the non-zero pixels reads only zeros (its bilinear taps, also once the border replicates,
+    lie outside that box), so the sum is the same as the whole frame's.
+    Shape: ``total``, ``image`` ``(H,W)`` float32; ``flow`` ``(H,W,2)``.
+    """
+    rows, cols = np.nonzero(image.any(1))[0], np.nonzero(image.any(0))[0]
+    if not len(rows):
+        return
+    h, w = image.shape
+    pad = reach + 2
+    box = (slice(max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad)),
+           slice(max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad)))
+    total[box] += warp(image, flow, box=box)
 
 
 MASK_SOURCES.register("track", description="keyframe masks tracked through the clip (flow + colour model)")(track_masks)

@@ -110,6 +110,17 @@ def bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[slice, slice]:
             slice(max(cols[0] - margin, 0), min(cols[-1] + margin + 1, w)))
 
 
+def occupied_box(mask: np.ndarray) -> tuple[slice, slice] | None:
+    """:func:`bounding_box` of a ``(H,W)`` mask's True pixels, or None if it has none (one pass over
+    the mask, then its rows' span only)."""
+    rows = np.nonzero(mask.any(1))[0]
+    if not len(rows):
+        return None
+    band = slice(rows[0], rows[-1] + 1)
+    cols = np.nonzero(mask[band].any(0))[0]
+    return band, slice(cols[0], cols[-1] + 1)
+
+
 def mask_pixels(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero(mask)`` of a ``(H,W)`` bool mask, same order, searched only in its bounding box."""
     box = bounding_box(mask)

@@ -29,11 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..arrays import bounding_box, dilate_mask, mix, to_uint8
+from ..arrays import bounding_box, dilate_mask, mask_pixels, mix, occupied_box, to_uint8
 from ..composite import poisson_blend
 from ..errors import InvalidOptionError
-from ..flow import complete_flow, estimate_flow, make_flow_estimator, warp
-from .propagation import FlowPairs, both_directions, propagate_bidirectional
+from ..flow import complete_flow, make_flow_estimator, resize_flow, warp
+from ..flow.estimators import gray_for_flow
+from .propagation import FlowPairs, both_directions, propagate_with_pixels
 from ..fill import SPATIAL_FILLERS, fill_spatial
 from . import ENGINES
 
@@ -76,28 +77,54 @@ def completed_flows(
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns two ``(T-1,H,W,2)`` float32.
     """
     make_flow_estimator(flow)  # an unknown estimator is reported before any thread starts
+    if not 0 < flow_scale <= 1:
+        raise InvalidOptionError(f"flow scale must be in (0, 1], got {flow_scale}")
     pairs = len(frames) - 1
     forward = np.zeros((max(pairs, 0), *frames.shape[1:3], 2), np.float32)
     backward = np.zeros_like(forward)
     grown = dilate_mask(holes, flow_margin)
+    # each frame's grown hole's box, None if it has none: a pair's union is worked on in its box only
+    boxes = [occupied_box(mask) for mask in grown]
 
     def pair_flow(t: int) -> None:
-        union = grown[t] | grown[t + 1]
-        if not union.any():  # the fill reads the flow of a pair only at its holes (context frames have none)
-            return
-        box = flow_box(union)
+        if boxes[t] is None and boxes[t + 1] is None:
+            return  # the fill reads the flow of a pair only at its holes (context frames have none)
+        box = _flow_box_around(_hull(boxes[t], boxes[t + 1]), holes.shape[1:])
+        union = grown[t][box] | grown[t + 1][box]
         # a fresh estimator a pair: DIS keeps buffers from its last call, and one reused over boxes of
         # other sizes measured 0.02 px apart, so the result depended on which thread took which pair
-        pair_forward, pair_backward = estimate_flow(frames[t : t + 2, box[0], box[1]], scale=flow_scale,
-                                                    estimator=make_flow_estimator(flow))
-        both = complete_flow(np.concatenate([pair_forward[0], pair_backward[0]], axis=-1), union[box],
-                             scale=completion_scale)
-        forward[t][box], backward[t][box] = both[..., :2], both[..., 2:]
+        estimator = make_flow_estimator(flow)
+        first, second = (gray_for_flow(frame, flow_scale) for frame in frames[t : t + 2, box[0], box[1]])
+        # both directions side by side, completed with one factorisation, in place (as estimate_flow
+        # and complete_flow compute them, without their copies)
+        both = np.empty((*union.shape, 4), np.float32)
+        _vectors(both)[..., 0] = _vectors(resize_flow(estimator(first, second), union.shape))[..., 0]
+        _vectors(both)[..., 1] = _vectors(resize_flow(estimator(second, first), union.shape))[..., 0]
+        complete_flow(both, union, scale=completion_scale, in_place=True)
+        _vectors(forward[t][box])[..., 0] = _vectors(both)[..., 0]
+        _vectors(backward[t][box])[..., 0] = _vectors(both)[..., 1]
 
     for _ in map_threads(pair_flow, range(pairs), threads):
         if on_pair is not None:
             on_pair()
     return forward, backward
+
+
+def _vectors(flow: np.ndarray) -> np.ndarray:
+    """A ``(..., 2k)`` float32 flow (last axis contiguous) viewed as ``(..., k)`` int64, one word a vector.
+
+    Copying vectors between such views moves one 8-byte word a vector instead of two floats with a
+    stride: measured 4x faster than ``out[..., :2] = both[..., :2]`` on a 1080p frame, and bit for bit.
+    """
+    return flow.view(np.int64)
+
+
+def _hull(first: tuple[slice, slice] | None, second: tuple[slice, slice] | None) -> tuple[slice, slice]:
+    """The smallest box holding two boxes (either may be None, not both)."""
+    if first is None or second is None:
+        return first if second is None else second
+    return (slice(min(first[0].start, second[0].start), max(first[0].stop, second[0].stop)),
+            slice(min(first[1].start, second[1].start), max(first[1].stop, second[1].stop)))
 
 
 def map_threads(function: Callable, items: Iterable, threads: int) -> Iterator:
@@ -120,8 +147,16 @@ def flow_box(hole: np.ndarray, *, reach: float = 0.15, least: int = 48, whole_ab
 
     Shape: hole ``(H,W)`` bool (non-empty or not); returns ``(rows, cols)`` slices.
     """
-    h, w = hole.shape
-    rows, cols = bounding_box(hole, max(least, round(reach * max(h, w))))
+    return _flow_box_around(bounding_box(hole), hole.shape, reach=reach, least=least, whole_above=whole_above)
+
+
+def _flow_box_around(box: tuple[slice, slice], shape: tuple[int, int], *, reach: float = 0.15, least: int = 48,
+                     whole_above: float = 0.5) -> tuple[slice, slice]:
+    """:func:`flow_box` of a hole whose bounding box is ``box``, in a frame of ``shape = (H, W)``."""
+    h, w = shape
+    margin = max(least, round(reach * max(h, w)))
+    rows = slice(max(box[0].start - margin, 0), min(box[0].stop + margin, h))
+    cols = slice(max(box[1].start - margin, 0), min(box[1].stop + margin, w))
     if (rows.stop - rows.start) * (cols.stop - cols.start) > whole_above * h * w:
         return slice(0, h), slice(0, w)
     return rows, cols
@@ -299,8 +334,11 @@ def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, w
     out, backwards = both_directions(
         lambda forwards: _moving_average(filled, holes, flows, weight, backwards=not forwards, tolerance=tolerance),
         threads)
-    mean = (out[holes].astype(np.float32) + backwards[holes]) / 2
-    out[holes] = to_uint8(mean)
+    for t, hole in enumerate(holes):  # frame by frame, in the hole's box: not a whole-window boolean index
+        box = occupied_box(hole)
+        if box is not None:
+            hole, current = hole[box], out[t][box]
+            current[hole] = to_uint8((current[hole].astype(np.float32) + backwards[t][box][hole]) / 2)
     return out
 
 
@@ -317,10 +355,13 @@ def _moving_average(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, wei
         # the flow from frame t to the neighbour already averaged, and where it can be trusted
         neighbour, flow, trusted = (t + 1, flows.forward[t], flows.forward_ok[t]) if backwards else (
             t - 1, flows.backward[t - 1], flows.backward_ok[t - 1])
-        hole = holes[t] & trusted
-        if hole.any():
-            box = bounding_box(hole)
-            hole, current = hole[box], out[t][box]  # a view: the frame is changed through it
+        hole_box = occupied_box(holes[t])
+        hole = None if hole_box is None else holes[t][hole_box] & trusted[hole_box]
+        inner = None if hole is None else occupied_box(hole)
+        if inner is not None:
+            box = (slice(hole_box[0].start + inner[0].start, hole_box[0].start + inner[0].stop),
+                   slice(hole_box[1].start + inner[1].start, hole_box[1].start + inner[1].stop))
+            hole, current = hole[inner], out[t][box]  # a view: the frame is changed through it
             aligned = warp(out[neighbour], flow, box=box)
             if tolerance > 0:
                 hole &= np.abs(current.astype(np.int16) - aligned).mean(-1) <= tolerance
@@ -336,7 +377,8 @@ def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str,
     ``earlier`` (a previous pass's fill, ``(T,H,W,3)`` uint8), if given, fills what propagation leaves
     instead of new keyframes.
     """
-    propagated = propagate_bidirectional(frames, holes, flows, cubic=cubic, choose_above=choose_above, threads=threads)
+    propagated, left = propagate_with_pixels(frames, holes, flows, cubic=cubic, choose_above=choose_above,
+                                             threads=threads)
     filled, remaining = propagated.filled, propagated.remaining
     hedged = one_sided_prior > 0 or disagreement_prior > 0
     doubtful_frames = (propagated.one_sided | (propagated.disagreement > _AGREE)).reshape(len(frames), -1).any(1) \
@@ -351,23 +393,30 @@ def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str,
         prior = fill_spatial(frames[t], holes[t], method="telea").astype(np.float32)
         weight = weights[doubtful][:, None]
         filled[t][doubtful] = mix(filled[t][doubtful], prior[doubtful], weight)
+    del propagated
     if background is not None:  # what the window never shows, from frames anywhere in the shot
         background.fill(frames, holes, filled, remaining)
+        left = [mask_pixels(hole) for hole in remaining]  # it fills some of them
     if earlier is not None:
         filled[remaining] = earlier[remaining]
         return filled
+    # the hole pixels of ``remaining`` are carried from one propagation to the next (``left``), not
+    # searched for again in the whole window; ``filled`` is this function's own, filled in place
+    counts = np.array([len(ys) for ys, _ in left])
     keyframes = 0
-    while remaining.any() and keyframes < max_keyframes:
-        counts = remaining.reshape(len(frames), -1).sum(1)
+    while counts.any() and keyframes < max_keyframes:
         key = int(np.argmax(counts))
         log.debug("keyframe %d: %d never-seen pixels", key, counts[key])
         filled[key] = fill_spatial(filled[key], remaining[key], method=fill)
         remaining[key] = False
+        left[key] = (left[key][0][:0], left[key][1][:0])
         keyframes += 1
         # the keyframe's fill is now known content: carry it to the frames that still need it
-        filled, remaining = propagate_bidirectional(filled, remaining, flows, cubic=cubic, choose_above=choose_above,
-                                                    threads=threads)[:2]
-    for t in np.nonzero(remaining.reshape(len(frames), -1).any(1))[0]:
+        propagated, left = propagate_with_pixels(filled, remaining, flows, cubic=cubic, choose_above=choose_above,
+                                                 threads=threads, pixels=left, overwrite=True, details=False)
+        filled, remaining = propagated[:2]
+        counts = np.array([len(ys) for ys, _ in left])
+    for t in np.nonzero(counts)[0]:
         filled[t] = fill_spatial(filled[t], remaining[t], method=fill)
     return filled
 

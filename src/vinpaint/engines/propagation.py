@@ -24,6 +24,7 @@ from typing import NamedTuple, TypeVar
 
 import cv2
 import numpy as np
+from numba import njit
 
 from ..arrays import bounding_box, mask_pixels, to_uint8
 from ..flow import consistency
@@ -86,7 +87,8 @@ class FlowPairs:
             moving = _nonzero_vectors(f) | _nonzero_vectors(b)
             if moving.any():
                 box = bounding_box(moving)
-                forward_ok[t], backward_ok[t] = consistency(f, b, box=box), consistency(b, f, box=box)
+                consistency(f, b, box=box, out=forward_ok[t])
+                consistency(b, f, box=box, out=backward_ok[t])
         return cls(forward, backward, forward_ok, backward_ok)
 
 
@@ -102,17 +104,16 @@ def _nonzero_vectors(flow: np.ndarray) -> np.ndarray:
 
 
 def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, pixels: list[tuple[np.ndarray, np.ndarray]], *,
-           from_past: bool, cubic: bool) -> list[Candidates]:
+           from_past: bool, cubic: bool, near: np.ndarray | None = None) -> list[Candidates]:
     """One direction of propagation: sources in the past (``from_past``) or in the future.
 
     ``pixels[t]`` are frame t's hole pixels ``(ys, xs)``, as ``np.nonzero(holes[t])`` gives them.
+    ``near`` is :func:`_near_holes` of the holes (computed if not given; the two directions share it).
     """
     t_count, h, w = holes.shape
     order = range(t_count) if from_past else range(t_count - 1, -1, -1)
-    # the interpolation kernel reaches this far: a source pixel closer than that to a hole is read
-    # at its own integer position, so no hole colour is ever blended into the fill
-    reach = np.ones((5, 5) if cubic else (3, 3), np.uint8)
-    near_hole: dict[int, np.ndarray] = {}
+    if near is None:
+        near = _near_holes(holes, pixels, cubic=cubic)
     result: list[Candidates] = [Candidates(np.zeros((0, 3), np.float32), np.zeros(0, np.int32))] * t_count
     # (source frame, x, y) maps of the previous frame's hole pixels; allocated once: each frame writes
     # all its hole pixels, and a frame reads the maps only at its neighbour's hole pixels
@@ -129,54 +130,77 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, pixels: list
         px = np.zeros(n, np.float32)
         py = np.zeros(n, np.float32)
         if previous is not None:
-            p = previous
-            # flow from t to its neighbour p, and whether it is consistent with the flow back
+            # flow from t to its neighbour, and whether it is consistent with the flow back
             to_prev, ok_map = (flows.backward[t - 1], flows.backward_ok[t - 1]) if from_past else (flows.forward[t], flows.forward_ok[t])
-            qx = xs + to_prev[ys, xs, 0]
-            qy = ys + to_prev[ys, xs, 1]
-            ok = ok_map[ys, xs]
-            qi_x = np.clip(np.rint(qx).astype(np.int32), 0, w - 1)
-            qi_y = np.clip(np.rint(qy).astype(np.int32), 0, h - 1)
-            lands_in_hole = holes[p][qi_y, qi_x]
-            direct = ok & ~lands_in_hole
-            src[direct], px[direct], py[direct] = p, qx[direct], qy[direct]
-            chained = np.nonzero(ok & lands_in_hole)[0]
-            if len(chained) and state is not None:
-                # p's hole pixel already knows its source: follow it, keeping the sub-pixel offset
-                state_src, state_x, state_y = state
-                cy, cx = qi_y[chained], qi_x[chained]
-                has = state_src[cy, cx] >= 0
-                idx, cy, cx = chained[has], cy[has], cx[has]
-                src[idx] = state_src[cy, cx]
-                px[idx] = state_x[cy, cx] + (qx[idx] - cx)
-                py[idx] = state_y[cy, cx] + (qy[idx] - cy)
-            _settle(src, px, py, holes, near_hole, reach)
+            _step(ys, xs, previous, to_prev, ok_map, holes, near, *maps, state is not None, src, px, py)
         colour = np.zeros((n, 3), np.float32)
         for s, sel in _by_source(src):
             colour[sel] = sample_points(frames[s], px[sel], py[sel], cubic=cubic)
         result[t] = Candidates(colour, np.where(src >= 0, np.abs(src - t), 0).astype(np.int32))
-        state_src, state_x, state_y = maps  # the previous frame's values are all read by now
-        state_src[ys, xs], state_x[ys, xs], state_y[ys, xs] = src, px, py
+        state_src, state_x, state_y = (_flat(m) for m in maps)  # the previous frame's values are all read by now
+        flat = ys * w + xs
+        state_src[flat], state_x[flat], state_y[flat] = src, px, py
         state, previous = maps, t
     return result
 
 
-def _settle(src: np.ndarray, px: np.ndarray, py: np.ndarray, holes: np.ndarray, near_hole: dict, reach: np.ndarray) -> None:
-    """Make every source position safe to read, in place.
+@njit(cache=True, nogil=True)
+def _step(ys, xs, p, to_prev, ok_map, holes, near, state_src, state_x, state_y, chain, src, px, py):  # pragma: no cover - compiled
+    """One frame of :func:`_trace`: each hole pixel ``(ys[i], xs[i])`` follows the flow ``to_prev`` to
+    frame ``p``; where it lands outside ``p``'s hole its source is that position, where it lands inside,
+    (with ``chain``) the source ``p``'s pixel already has (``state_*`` maps), keeping the sub-pixel
+    offset.  Then each source position is made safe to read: dropped inside its frame's hole, snapped
+    to its nearest pixel where the interpolation footprint touches the hole (``near``).
 
-    A position inside its source frame's hole is dropped (``src = -1``); one whose interpolation
-    footprint would touch the hole is snapped to its nearest pixel, which is outside the hole.
+    Writes ``src`` (source frame, -1 = none), ``px``, ``py`` (float32 source position) in place, with
+    the roundings the NumPy formulation had: positions in float64, stored as float32.
     """
-    h, w = holes.shape[1:]
-    for s, sel in _by_source(src):
-        rx = np.clip(np.rint(px[sel]).astype(np.int32), 0, w - 1)
-        ry = np.clip(np.rint(py[sel]).astype(np.int32), 0, h - 1)
-        inside = holes[s][ry, rx]
-        src[sel[inside]] = -1
-        if s not in near_hole:
-            near_hole[s] = cv2.dilate(holes[s].astype(np.uint8), reach) > 0
-        snap = ~inside & near_hole[s][ry, rx]
-        px[sel[snap]], py[sel[snap]] = rx[snap], ry[snap]
+    h, w = ok_map.shape
+    for i in range(ys.shape[0]):
+        y, x = ys[i], xs[i]
+        if not ok_map[y, x]:
+            continue
+        qx = np.float64(x) + np.float64(to_prev[y, x, 0])
+        qy = np.float64(y) + np.float64(to_prev[y, x, 1])
+        qi_x = min(max(np.int32(np.rint(qx)), 0), w - 1)
+        qi_y = min(max(np.int32(np.rint(qy)), 0), h - 1)
+        if not holes[p, qi_y, qi_x]:
+            s, sx, sy = p, np.float32(qx), np.float32(qy)
+        elif chain and state_src[qi_y, qi_x] >= 0:
+            s = state_src[qi_y, qi_x]
+            sx = np.float32(np.float64(state_x[qi_y, qi_x]) + (qx - np.float64(qi_x)))
+            sy = np.float32(np.float64(state_y[qi_y, qi_x]) + (qy - np.float64(qi_y)))
+        else:
+            continue
+        rx = min(max(np.int32(np.rint(sx)), 0), w - 1)
+        ry = min(max(np.int32(np.rint(sy)), 0), h - 1)
+        if holes[s, ry, rx]:
+            continue
+        if near[s, ry, rx]:
+            sx, sy = np.float32(rx), np.float32(ry)
+        src[i], px[i], py[i] = s, sx, sy
+
+
+def _flat(array: np.ndarray, channels: int = 0) -> np.ndarray:
+    """A ``(H,W)`` map as ``(H*W,)``, or ``(H,W,C)`` as ``(H*W,C)``, indexed by ``y * W + x``: a view of a
+    C-contiguous array (written through by the trace's own maps), a copy of another (read only)."""
+    return array.reshape(-1, channels) if channels else array.reshape(-1)
+
+
+def _near_holes(holes: np.ndarray, pixels: list[tuple[np.ndarray, np.ndarray]], *, cubic: bool) -> np.ndarray:
+    """Pixels whose interpolation footprint touches their frame's hole, ``(T,H,W)`` bool: a source
+    position there is read at its own integer position, so no hole colour is ever blended into the fill.
+
+    Each frame's hole is dilated in its box grown by the kernel's reach (nothing beyond can change);
+    frames without hole pixels (``pixels[t]`` empty) are left untouched zeros.
+    """
+    reach = np.ones((5, 5) if cubic else (3, 3), np.uint8)
+    near = np.zeros(holes.shape, bool)
+    for t, (ys, _) in enumerate(pixels):
+        if len(ys):
+            box = bounding_box(holes[t], reach.shape[0] // 2)
+            near[t][box] = cv2.dilate(holes[t][box].astype(np.uint8), reach) > 0
+    return near
 
 
 def _by_source(src: np.ndarray) -> list[tuple[int, np.ndarray]]:
@@ -220,26 +244,55 @@ def propagate_bidirectional(frames: np.ndarray, holes: np.ndarray, flows: FlowPa
             averages everywhere.
         returns: a :class:`Propagation`.
     """
-    pixels = [mask_pixels(hole) for hole in holes]
+    return propagate_with_pixels(frames, holes, flows, cubic=cubic, choose_above=choose_above, threads=threads)[0]
+
+
+def propagate_with_pixels(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, cubic: bool = False,
+                          choose_above: float | None = None, threads: int = 0,
+                          pixels: list[tuple[np.ndarray, np.ndarray]] | None = None, overwrite: bool = False,
+                          details: bool = True) -> tuple[Propagation, list[tuple[np.ndarray, np.ndarray]]]:
+    """:func:`propagate_bidirectional` for a loop that propagates again and again (the engine's keyframes).
+
+    ``pixels[t]``, if given, must be ``mask_pixels(holes[t])`` (searched for otherwise); the hole
+    pixels of the returned ``remaining`` come back in the same form, so the next call need not search
+    for them.  ``overwrite`` fills ``frames`` itself instead of a copy (its hole pixels are read only
+    before the first is written), and ``holes`` becomes the returned ``remaining`` (its filled pixels
+    cleared, instead of a new window-sized mask).  Without ``details``, ``one_sided`` and
+    ``disagreement`` are None.
+
+    Shape: as :func:`propagate_bidirectional`; returns ``(Propagation, pixels of remaining)``.
+    """
+    if pixels is None:
+        pixels = [mask_pixels(hole) for hole in holes]
+    near = _near_holes(holes, pixels, cubic=cubic)
     from_past, from_future = both_directions(
-        lambda past: _trace(frames, holes, flows, pixels, from_past=past, cubic=cubic), threads)
-    filled = frames.copy()
-    remaining = np.zeros_like(holes)
-    one_sided = np.zeros_like(holes)
-    disagreement = np.zeros(holes.shape, np.uint8)  # whole levels: a float32 map would be 4x the memory
+        lambda past: _trace(frames, holes, flows, pixels, from_past=past, cubic=cubic, near=near), threads)
+    filled = frames if overwrite else frames.copy()
+    remaining = holes if overwrite else np.zeros_like(holes)
+    one_sided = np.zeros_like(holes) if details else None
+    # whole levels: a float32 map would be 4x the memory
+    disagreement = np.zeros(holes.shape, np.uint8) if details else None
+    left = []
     for t in range(len(frames)):
         ys, xs = pixels[t]
         if not len(ys):
+            left.append((ys, xs))
             continue
         colour, found, apart = fuse_candidates(from_past[t], from_future[t])
         if choose_above is not None:
             choose_sources(colour, apart, from_past[t], from_future[t], ys, xs, holes.shape[1:], choose_above)
         filled[t, ys[found], xs[found]] = to_uint8(colour[found])
-        remaining[t, ys[~found], xs[~found]] = True
-        single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
-        one_sided[t, ys[single], xs[single]] = True
-        disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
-    return Propagation(filled, remaining, one_sided, disagreement)
+        lost = ~found
+        left.append((ys[lost], xs[lost]))
+        if overwrite:
+            remaining[t, ys[found], xs[found]] = False
+        else:
+            remaining[t, left[-1][0], left[-1][1]] = True
+        if details:
+            single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
+            one_sided[t, ys[single], xs[single]] = True
+            disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
+    return Propagation(filled, remaining, one_sided, disagreement), left
 
 
 def both_directions(trace: Callable[[bool], T], threads: int = 0) -> tuple[T, T]:

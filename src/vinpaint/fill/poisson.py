@@ -220,8 +220,8 @@ def pull_push(values: np.ndarray, known: np.ndarray) -> np.ndarray:
         levels.append((total, weight))
         if min(weight.shape) <= 2 or weight.min() > 0:
             break
-        total = cv2.pyrDown(total).reshape(*cv2.pyrDown(weight).shape, -1)
         weight = cv2.pyrDown(weight)
+        total = cv2.pyrDown(total).reshape(*weight.shape, -1)
     total, weight = levels[-1]
     estimate = total / np.maximum(weight, 1e-6)[..., None]
     for total, weight in reversed(levels[:-1]):

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 @contextmanager
 def progress_bar(description: str, *, quiet: bool, unit: str = "frame") -> Iterator:
-    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (``unit``\ s done, their rate, ETA).
+    """A ``progress(done, total)`` callback drawing a tqdm bar on stderr (units done, their rate, ETA).
 
     The bar is created at the first call, not before: the library calls back only once its input,
     options and output have been checked, so an error is never preceded by an empty bar.  The total

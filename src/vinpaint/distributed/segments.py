@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import OutputError, UnreadableInputError
 from ..io import EncodeOptions, Frame, open_masks, open_video, open_writer
 from ..io.readers import FolderSource, PyAVSource, _apply_rotation
-from ..io.writers import OUTPUT_MARK, _format_for, _StreamCopier, _temporary_path
+from ..io.writers import _StreamCopier, _temporary_path, open_output_container
 from ..pipeline import RemoveOptions, remove_stream
 from .plan import Chunk
 
@@ -222,8 +222,7 @@ def join_segments(segments: list[Path], first_stamps: list[int], source_path: Pa
     try:
         with av.open(str(segments[0])) as first:
             template = first.streams.video[0]
-            container = av.open(str(temporary), "w", format=_format_for(suffix), options={"avoid_negative_ts": "disabled"})
-            container.metadata["comment"] = OUTPUT_MARK
+            container = open_output_container(temporary, suffix)
             out_stream = container.add_stream_from_template(template)
             out_stream.time_base = time_base
         copier = _StreamCopier(container, source_path, suffix) if copy_streams else None

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..arrays import bounding_box, dilate_mask, mask_pixels, mix, occupied_box, to_uint8
+from ..arrays import bounding_box, dilate_mask, mask_pixels, mix, occupied_box, to_uint8, vector_words
 from ..composite import poisson_blend
 from ..errors import InvalidOptionError
 from ..flow import complete_flow, make_flow_estimator, resize_flow, warp
@@ -98,25 +98,16 @@ def completed_flows(
         # both directions side by side, completed with one factorisation, in place (as estimate_flow
         # and complete_flow compute them, without their copies)
         both = np.empty((*union.shape, 4), np.float32)
-        _vectors(both)[..., 0] = _vectors(resize_flow(estimator(first, second), union.shape))[..., 0]
-        _vectors(both)[..., 1] = _vectors(resize_flow(estimator(second, first), union.shape))[..., 0]
+        vector_words(both)[..., 0] = vector_words(resize_flow(estimator(first, second), union.shape))[..., 0]
+        vector_words(both)[..., 1] = vector_words(resize_flow(estimator(second, first), union.shape))[..., 0]
         complete_flow(both, union, scale=completion_scale, in_place=True)
-        _vectors(forward[t][box])[..., 0] = _vectors(both)[..., 0]
-        _vectors(backward[t][box])[..., 0] = _vectors(both)[..., 1]
+        vector_words(forward[t][box])[..., 0] = vector_words(both)[..., 0]
+        vector_words(backward[t][box])[..., 0] = vector_words(both)[..., 1]
 
     for _ in map_threads(pair_flow, range(pairs), threads):
         if on_pair is not None:
             on_pair()
     return forward, backward
-
-
-def _vectors(flow: np.ndarray) -> np.ndarray:
-    """A ``(..., 2k)`` float32 flow (last axis contiguous) viewed as ``(..., k)`` int64, one word a vector.
-
-    Copying vectors between such views moves one 8-byte word a vector instead of two floats with a
-    stride: measured 4x faster than ``out[..., :2] = both[..., :2]`` on a 1080p frame, and bit for bit.
-    """
-    return flow.view(np.int64)
 
 
 def _hull(first: tuple[slice, slice] | None, second: tuple[slice, slice] | None) -> tuple[slice, slice]:

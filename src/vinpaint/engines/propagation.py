@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from numba import njit
 
-from ..arrays import bounding_box, mask_pixels, to_uint8
+from ..arrays import bounding_box, mask_pixels, to_uint8, vector_words
 from ..flow import consistency
 
 T = TypeVar("T")
@@ -95,11 +95,10 @@ class FlowPairs:
 def _nonzero_vectors(flow: np.ndarray) -> np.ndarray:
     """Where a ``(H,W,2)`` float32 flow is not the zero vector, ``(H,W)`` bool (-0.0 counts as non-zero).
 
-    Each vector read as one 64-bit word: ``flow.any(-1)`` reduces over an axis of two and is about
-    20 times slower on a 1080p frame.
+    Each vector read as one 64-bit word (:func:`~vinpaint.arrays.vector_words`).
     """
     if flow.dtype == np.float32 and flow.flags.c_contiguous:
-        return flow.view(np.int64)[..., 0] != 0
+        return vector_words(flow)[..., 0] != 0
     return flow.any(-1)
 
 

@@ -191,9 +191,7 @@ class ContainerSink(VideoSink):
                             path.name, codec, info.bit_depth)
             pix_fmt, codec_options = _video_settings(codec, info.width, info.height, options)
         try:
-            self.container = av.open(str(self.temporary), "w", format=_format_for(suffix),
-                                     options={"avoid_negative_ts": "disabled"})
-            self.container.metadata["comment"] = OUTPUT_MARK
+            self.container = open_output_container(self.temporary, suffix)
             self.stream = _add_video_stream(self.container, codec, info, pix_fmt, codec_options)
             self.time_base = info.time_base
             self._copier = _StreamCopier(self.container, audio_source, suffix) if audio_source else None
@@ -507,6 +505,16 @@ def _remove_frames_folder(folder: Path, *, missing_ok: bool = False) -> None:
 def _list_names(names: list[str], limit: int = 3) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def open_output_container(temporary: Path, suffix: str):
+    """A PyAV container written to ``temporary`` as the format of ``suffix``, marked as vinpaint's
+    (:data:`OUTPUT_MARK`, so that ``--overwrite`` may replace the file it becomes)."""
+    import av
+
+    container = av.open(str(temporary), "w", format=_format_for(suffix), options={"avoid_negative_ts": "disabled"})
+    container.metadata["comment"] = OUTPUT_MARK
+    return container
 
 
 def _format_for(suffix: str) -> str:

@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 #: a frame whose mask area changes from the previous frame's by more than this share of the larger
 #: is a jump (see the module docstring for why 0.4)
 JUMP = 0.4
-#: the report's file name inside a mask folder (mask readers skip it)
-REPORT_NAME = REPORT_FILE
 #: the ``kind`` every report file carries, so that a ``report.json`` vinpaint did not write is never replaced
 REPORT_KIND = "vinpaint mask report"
 
@@ -149,7 +147,7 @@ def check_report_path(folder: str | Path) -> Path:
     Raises:
         OutputError: ``folder/report.json`` exists and is not a report vinpaint wrote.
     """
-    path = Path(folder) / REPORT_NAME
+    path = Path(folder) / REPORT_FILE
     if path.exists() and read_mask_report(path.parent) is None:
         raise OutputError(f"{path} exists and was not written by vinpaint; move it away to write the masks and their report")
     return path
@@ -172,7 +170,7 @@ def read_mask_report(folder: str | Path) -> dict | None:
     None also for a folder without ``report.json``, a mask path that is no folder, and a
     ``report.json`` that is not vinpaint's (unreadable, or without its ``kind``).
     """
-    path = Path(folder) / REPORT_NAME
+    path = Path(folder) / REPORT_FILE
     if not path.is_file():
         return None
     try:

@@ -51,6 +51,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from ..arrays import occupied_box
 from ..errors import InvalidArrayError, InvalidOptionError
 
 log = logging.getLogger(__name__)
@@ -441,10 +442,10 @@ def _cut_at_negatives(frame: np.ndarray, segment: np.ndarray, points, seed: int)
     for p in negatives:
         cv2.circle(region.view(np.uint8), (round(p.x), round(p.y)), int(np.ceil(gap[round(p.y), round(p.x)])) + 2, 1, -1)
     inside = [p for p in points if p.positive and segment[round(p.y), round(p.x)]] + negatives
-    rows, cols = np.nonzero(region)
-    y0, x0 = rows.min(), cols.min()
-    crop = region[y0:rows.max() + 1, x0:cols.max() + 1]
-    lab = cv2.cvtColor(np.ascontiguousarray(frame[y0:rows.max() + 1, x0:cols.max() + 1]), cv2.COLOR_RGB2LAB)
+    box = occupied_box(region)
+    y0, x0 = box[0].start, box[1].start
+    crop = region[box]
+    lab = cv2.cvtColor(np.ascontiguousarray(frame[box]), cv2.COLOR_RGB2LAB)
     slic = cv2.ximgproc.createSuperpixelSLIC(lab, cv2.ximgproc.SLICO, max(4, round(np.sqrt(crop.sum() / 300))))
     slic.iterate(10)
     labels = np.full(crop.shape, -1, np.int64)
@@ -481,7 +482,7 @@ def _cut_at_negatives(frame: np.ndarray, segment: np.ndarray, points, seed: int)
     marked = np.isfinite(dijkstra(alike, indices=sorted(against), min_only=True, unweighted=True))
     keep = np.append(~(marked & (to_negative < to_object)), False)  # index -1 (outside the segment): not kept
     cut = segment.copy()
-    cut[y0:rows.max() + 1, x0:cols.max() + 1] &= keep[labels]
+    cut[box] &= keep[labels]
     count_parts, parts = cv2.connectedComponents(cut.astype(np.uint8), connectivity=8)
     held = {int(parts[round(p.y), round(p.x)]) for p in inside if p.positive} - {0}
     if not held and count_parts > 1:

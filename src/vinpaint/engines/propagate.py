@@ -40,6 +40,9 @@ from . import ENGINES
 
 log = logging.getLogger(__name__)
 
+# the robust-flow pass's flow box (:func:`flow_box`): on filled frames there is no hole edge whose motion
+# the estimator must follow out of the box, so the box only gives DIS's coarse levels context
+_REFINE_REACH, _REFINE_LEAST = 0.05, 32
 # past and future candidates closer than this (mean absolute RGB difference) are taken as they are
 _AGREE = 16.0
 # ... and the prior's weight reaches ``disagreement_prior`` this much further apart
@@ -56,6 +59,8 @@ def completed_flows(
     flow_scale: float = 1.0,
     flow_margin: int = 20,
     completion_scale: float = 0.25,
+    reach: float = 0.15,
+    least: int = 48,
     on_pair: Callable[[], None] | None = None,
     threads: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -69,8 +74,9 @@ def completed_flows(
     flow's error falls from 0.31 px with a 2 px margin to 0.04 px with 10 px; on real completion
     cases 20 px finds 20-40 % more hole pixels than 12 px).
 
-    The flow is estimated only on a box around the pair's holes (:func:`flow_box`), and not at all for
-    a pair with no hole: the fill reads it nowhere else, and it is zero there.  Pairs are independent
+    The flow is estimated only on a box around the pair's holes (:func:`flow_box`, with its ``reach``
+    and ``least``), and not at all for a pair with no hole: the fill reads it nowhere else, and it is
+    zero there.  Pairs are independent
     and run on ``threads`` threads (:func:`map_threads`; OpenCV and the solver release the GIL).
     ``on_pair``, if given, is called once per neighbouring pair done, in order (progress reporting).
 
@@ -89,7 +95,7 @@ def completed_flows(
     def pair_flow(t: int) -> None:
         if boxes[t] is None and boxes[t + 1] is None:
             return  # the fill reads the flow of a pair only at its holes (context frames have none)
-        box = _flow_box_around(_hull(boxes[t], boxes[t + 1]), holes.shape[1:])
+        box = _flow_box_around(_hull(boxes[t], boxes[t + 1]), holes.shape[1:], reach=reach, least=least)
         union = grown[t][box] | grown[t + 1][box]
         # a fresh estimator a pair: DIS keeps buffers from its last call, and one reused over boxes of
         # other sizes measured 0.02 px apart, so the result depended on which thread took which pair
@@ -158,7 +164,7 @@ def inpaint_propagate(
     frames: np.ndarray,
     holes: np.ndarray,
     *,
-    flow: str = "dis",
+    flow: str = "dis-lean",
     flow_scale: float = 1.0,
     fill: str = "patchmatch",
     max_keyframes: int = 12,
@@ -174,7 +180,7 @@ def inpaint_propagate(
     smoothing_tolerance: float = 0.0,
     resynthesise: bool = True,
     threads: int = 0,
-    flow_max_width: int = 960,
+    flow_max_width: int = 640,
     background: object = None,
     progress: Callable[[float], None] | None = None,
 ) -> np.ndarray:
@@ -221,7 +227,7 @@ def inpaint_propagate(
             before any synthesis.
         flow_max_width: the flow is computed at most this many pixels wide (``flow_scale`` is lowered
             for wider frames): DIS's cost follows the pixel count, and the completed flow is smooth
-            where the fill reads it, so at 1080p it is estimated at 960x540 and upsampled.
+            where the fill reads it, so at 854x480 and 1080p it is estimated at 640x360 and upsampled.
         threads: threads for the work that is independent per frame pair or frame (flow, blending);
             0 = the machine's cores, at most 4 (:func:`map_threads`).
         resynthesise: in each robust-flow pass, synthesise what no frame shows again (keyframes and
@@ -273,7 +279,8 @@ def inpaint_propagate(
         del flows  # one set of flows in memory at a time: they are most of a window's memory
         # the fill moves with the scene, so on the filled frames the estimator sees no hole edge:
         # the flow around the hole is measured, not interpolated, and only the hole is completed
-        flows = FlowPairs.from_flows(*completed_flows(filled, holes, flow_margin=0, **flow_settings))
+        flows = FlowPairs.from_flows(*completed_flows(filled, holes, flow_margin=0, reach=_REFINE_REACH,
+                                                      least=_REFINE_LEAST, **flow_settings))
         # the pass before is kept only to be averaged: otherwise it is a whole window of frames held
         previous = filled if average_passes else None
         filled = _fill(frames, holes, flows, **settings, earlier=None if resynthesise else filled)

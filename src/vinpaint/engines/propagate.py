@@ -414,8 +414,13 @@ def _fill(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, *, fill: str,
                                                  threads=threads, pixels=left, overwrite=True, details=False)
         filled, remaining = propagated[:2]
         counts = np.array([len(ys) for ys, _ in left])
-    for t in np.nonzero(counts)[0]:
+    def synthesise(t: int) -> None:
         filled[t] = fill_spatial(filled[t], remaining[t], method=fill)
+
+    # what the keyframes' fills did not reach, frame by frame: independent frames, and the compiled
+    # PatchMatch kernels release the GIL
+    for _ in map_threads(synthesise, np.nonzero(counts)[0], threads):
+        pass
     return filled
 
 

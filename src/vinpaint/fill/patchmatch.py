@@ -75,7 +75,7 @@ def _random_int(state: np.ndarray, n: int) -> int:
     return int((_next_random(state) >> np.uint64(33)) % np.uint64(n))
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def _patch_distance(img, ty, tx, sy, sx, r, limit):
     """Sum of squared differences between the patches centred on (ty,tx) and (sy,sx).
 
@@ -104,7 +104,7 @@ def _patch_distance(img, ty, tx, sy, sx, r, limit):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _patch_count(h, w, y, x, r):
     """Number of pixels of the patch centred on (y,x) that lie inside an (h,w) image."""
     ny = min(r, h - 1 - y) + min(r, y) + 1
@@ -112,7 +112,7 @@ def _patch_count(h, w, y, x, r):
     return ny * nx
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _score_field(img, ty, tx, nnf, nnfd, valid, sources, r, seed):
     """Distances of the current field; entries pointing at an invalid source get a random valid one."""
     h, w, _ = img.shape
@@ -127,7 +127,7 @@ def _score_field(img, ty, tx, nnf, nnfd, valid, sources, r, seed):
         nnfd[y, x] = _patch_distance(img, y, x, sy, sx, r, np.inf)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def _patchmatch(img, ty, tx, is_target, nnf, nnfd, valid, r, iterations, phase, seed):
     """Improve the nearest-neighbour field in place (Barnes et al. 2009).
 
@@ -176,7 +176,7 @@ def _patchmatch(img, ty, tx, is_target, nnf, nnfd, valid, r, iterations, phase, 
             nnf[y, x, 0], nnf[y, x, 1], nnfd[y, x] = by, bx, bd
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def _vote(img, hy, hx, nnf, nnfd, conf, r, inv_two_sigma2, best_only, out):
     """Patch voting (Wexler et al. 2007): each hole pixel from the matches of its overlapping patches.
 

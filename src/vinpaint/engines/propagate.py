@@ -225,9 +225,11 @@ def inpaint_propagate(
         background: reference frames of the whole shot (passed by the pipeline,
             :mod:`vinpaint.engines.background`): never-seen pixels are taken from them, aligned,
             before any synthesis.
-        flow_max_width: the flow is computed at most this many pixels wide (``flow_scale`` is lowered
-            for wider frames): DIS's cost follows the pixel count, and the completed flow is smooth
-            where the fill reads it, so at 854x480 and 1080p it is estimated at 640x360 and upsampled.
+        flow_max_width: the flow is computed at most this many pixels wide, or at half the frame's
+            width where that is wider (``flow_scale`` is lowered for wider frames): DIS's cost follows
+            the pixel count, and the completed flow is smooth where the fill reads it.  854x480 frames
+            get their flow at 640x360, 1080p at 960x540 (at 640x360 it measured 0.19 dB lower there and
+            no faster: at 1080p the flow is not what costs most).
         threads: threads for the work that is independent per frame pair or frame (flow, blending);
             0 = the machine's cores, at most 4 (:func:`map_threads`).
         resynthesise: in each robust-flow pass, synthesise what no frame shows again (keyframes and
@@ -266,7 +268,7 @@ def inpaint_propagate(
     # steps: each pass's flow (one a pair) and fill (counted as a pair's worth of steps: measured
     # about as long as the flow), then one blend a frame, then the smoothing (two frames' worth)
     steps = _Steps(progress, (1 + refine_passes) * 2 * (count - 1) + (count if seamless else 0) + 2)
-    flow_scale = min(flow_scale, flow_max_width / frames.shape[2])
+    flow_scale = min(flow_scale, max(flow_max_width / frames.shape[2], 0.5))
     flow_settings = {"flow": flow, "flow_scale": flow_scale, "completion_scale": completion_scale, "on_pair": steps.done,
                      "threads": threads}
     flows = FlowPairs.from_flows(*completed_flows(frames, holes, **flow_settings))

@@ -23,7 +23,8 @@ from .options import IdList, click_options
                helps={"dilate": "Grow the mask by PX pixels first: use the value you gave vinpaint remove."})
 @click.option("--mask-ids", type=IdList(), default=None, help="Object ids of palette masks (default: all non-zero).")
 @click_options([spec_named("flow", engine_option_specs(spec_named("engine", REMOVE_OPTIONS).default))],
-               helps={"flow": "Optical flow for the warping error."})
+               defaults={"flow": "dis"},  # the metrics' flow, as the bench's: not the engine's default
+               helps={"flow": "Optical flow for the warping error (DIS medium, as the bench uses)."})
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None,
               help="Write every number, per-frame lists included, to this JSON file.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,

@@ -190,3 +190,20 @@ def test_the_flow_is_estimated_on_a_box_around_the_hole_or_the_whole_frame_when_
     assert (rows.start, rows.stop, cols.start, cols.stop) == (72, 368, 272, 588)
     hole[10:400, 20:600] = True
     assert flow_box(hole) == (slice(0, 480), slice(0, 854))
+
+
+@pytest.mark.parametrize(("max_width", "scale"), [(48, 0.75), (16, 0.5), (640, 1.0)])
+def test_the_flow_is_estimated_at_most_flow_max_width_wide_but_never_below_half_size(monkeypatch, small_clip,
+                                                                                    max_width, scale):
+    from vinpaint.engines import propagate
+
+    scales = []
+    estimate = propagate.completed_flows
+
+    def recording(*args, **kwargs):
+        scales.append(kwargs["flow_scale"])
+        return estimate(*args, **kwargs)
+
+    monkeypatch.setattr(propagate, "completed_flows", recording)
+    ENGINES.get("propagate")(small_clip.frames, small_clip.masks, flow_max_width=max_width)  # 64 px wide
+    assert scales and set(scales) == {scale}

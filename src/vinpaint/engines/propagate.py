@@ -76,8 +76,8 @@ def completed_flows(
 
     The flow is estimated only on a box around the pair's holes (:func:`flow_box`, with its ``reach``
     and ``least``), and not at all for a pair with no hole: the fill reads it nowhere else, and it is
-    zero there.  Pairs are independent
-    and run on ``threads`` threads (:func:`map_threads`; OpenCV and the solver release the GIL).
+    zero there.  Pairs are independent and run on ``threads`` threads (:func:`map_threads`; OpenCV and
+    the solver release the GIL).
     ``on_pair``, if given, is called once per neighbouring pair done, in order (progress reporting).
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns two ``(T-1,H,W,2)`` float32.

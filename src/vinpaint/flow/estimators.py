@@ -37,7 +37,7 @@ def _dis(preset: int, *, refinement_iterations: int | None = None, patch_stride:
 
 
 FLOW_ESTIMATORS.register(
-    "dis", description="DIS, medium preset (Kroeger et al. ECCV 2016): accurate and fast, the default"
+    "dis", description="DIS, medium preset (Kroeger et al. ECCV 2016): accurate and fast; the quality preset's"
 )(_dis(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM))
 
 # the engine's default: the medium preset's two costliest settings lowered (5 -> 3 variational refinement

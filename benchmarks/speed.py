@@ -4,6 +4,8 @@ Each run is a separate process timed from launch to the written file, with its p
 (``os.wait4``), against the floor of the same clip decoded and encoded again with vinpaint's own
 reader and writer, and per-frame Telea (``--engine perframe``), all in the same run.  The PSNR of each
 output against the clean clip is reported beside its speed, so speed is never bought with hidden loss.
+Each run is first made once, untimed, on 4 frames: a checkout compiles its numba kernels on its first
+run after a change, and that would be timed as its speed.
 
     python benchmarks/speed.py                              # 432x240 and 854x480, 60 frames
     python benchmarks/speed.py --sizes 1920x1080 --frames 30
@@ -166,18 +168,25 @@ def main(argv: list[str] | None = None) -> int:
                       "--frames", str(args.frames)]
             if subprocess.run(writer).returncode != 0:
                 return 2
+
+            def command_of(run: str, folder: Path, output: Path, *extra: str) -> tuple[list[str], dict | None]:
+                if run == "floor":
+                    return [sys.executable, __file__, "--copy", str(folder / "input.mp4"), str(output)], None
+                command = [VINPAINT, "--debug", "remove", str(folder / "input.mp4"), "--mask", str(folder / "masks"),
+                           "-o", str(output), "--quiet", *RUNS.get(run, []), *extra]
+                # the other checkout's package first on the path
+                return command, {**os.environ, "PYTHONPATH": str(args.before.resolve())} if run == "before" else None
+
+            # untimed, on a few frames: each checkout compiles its numba kernels on its first run after a change
+            first = work / args.cases.split(",")[0]
+            for run in runs:
+                command, environment = command_of(run, first, first / f"warm-up-{run}.mp4", "--frames", "0-3")
+                subprocess.run(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for case in args.cases.split(","):
                 folder = work / case
                 for run in runs:
                     output = folder / f"{run}.mp4"
-                    environment = None
-                    if run == "floor":
-                        command = [sys.executable, __file__, "--copy", str(folder / "input.mp4"), str(output)]
-                    else:
-                        command = [VINPAINT, "--debug", "remove", str(folder / "input.mp4"), "--mask",
-                                   str(folder / "masks"), "-o", str(output), "--quiet", *RUNS.get(run, [])]
-                    if run == "before":  # the other checkout's package first on the path
-                        environment = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
+                    command, environment = command_of(run, folder, output)
                     print(f"{size} {case}: {run}...", file=sys.stderr, flush=True)
                     measured = timed(command, environment)
                     if measured["status"] != 0:

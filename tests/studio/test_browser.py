@@ -233,7 +233,9 @@ def test_undo_and_redo_of_a_point(page, server, clip):
     page.wait_for_function("!document.getElementById('undo').disabled")
     click_on_video(page, 80, 60, width, height)  # a second point, on the background
     page.wait_for_function("document.getElementById('marks-canvas').dataset.points === '2'")
-    page.wait_for_function("document.getElementById('toast').hidden")
+    # the "selecting…" toast hides when the segmentation is back (slow on a loaded machine: it reads frames
+    # and computes their motion)
+    page.wait_for_function("document.getElementById('toast').hidden", timeout=JOB_TIMEOUT_MS)
     page.keyboard.press("Control+z")
     page.wait_for_function("document.getElementById('marks-canvas').dataset.points === '1'")
     page.keyboard.press("Control+z")

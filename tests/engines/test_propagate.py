@@ -192,9 +192,8 @@ def test_the_flow_is_estimated_on_a_box_around_the_hole_or_the_whole_frame_when_
     assert flow_box(hole) == (slice(0, 480), slice(0, 854))
 
 
-@pytest.mark.parametrize(("max_width", "scale"), [(48, 0.75), (16, 0.5), (640, 1.0)])
-def test_the_flow_is_estimated_at_most_flow_max_width_wide_but_never_below_half_size(monkeypatch, small_clip,
-                                                                                    max_width, scale):
+@pytest.mark.parametrize(("max_width", "scale"), [(48, 0.75), (16, 0.25), (640, 1.0), (0, 1.0)])
+def test_the_flow_is_estimated_at_most_flow_max_width_wide(monkeypatch, small_clip, max_width, scale):
     from vinpaint.engines import propagate
 
     scales = []
@@ -207,3 +206,21 @@ def test_the_flow_is_estimated_at_most_flow_max_width_wide_but_never_below_half_
     monkeypatch.setattr(propagate, "completed_flows", recording)
     ENGINES.get("propagate")(small_clip.frames, small_clip.masks, flow_max_width=max_width)  # 64 px wide
     assert scales and set(scales) == {scale}
+
+
+@pytest.mark.parametrize(("width", "limit"), [(432, 640), (854, 640), (1920, 960), (3840, 960)])
+def test_the_automatic_flow_width_is_640_or_half_the_frame_up_to_960(width, limit):
+    from vinpaint.engines.propagate import flow_width_limit
+
+    assert flow_width_limit(width) == limit
+
+
+def test_one_thread_and_several_give_the_same_synthesis_of_what_no_keyframe_reached(monkeypatch):
+    # no keyframes, and a background never revealed: every frame's hole is synthesised on its own, on
+    # the engine's threads
+    frames, holes = _never_revealed_clip()
+    calls = _count_spatial_fills(monkeypatch)
+    one = ENGINES.get("propagate")(frames, holes, threads=1, max_keyframes=0)
+    assert len(calls) >= len(frames)
+    several = ENGINES.get("propagate")(frames, holes, threads=3, max_keyframes=0)
+    np.testing.assert_array_equal(one, several)

@@ -161,8 +161,9 @@ def _direct(neighbours: np.ndarray, degree: np.ndarray, rhs: np.ndarray) -> np.n
     diagonal = np.arange(n)
     matrix = sp.csc_matrix((np.concatenate([degree, -np.ones(len(rows))]),
                             (np.concatenate([diagonal, rows]), np.concatenate([diagonal, cols]))), shape=(n, n))
-    # the matrix is symmetric positive definite: SuperLU's symmetric mode (a minimum-degree ordering of
-    # A + A^T, pivots on the diagonal) fills in about 40 % less than COLAMD, with the same solution
+    # the matrix is symmetric, each diagonal entry is at least its row's count of -1s, and every part of
+    # the region touches a known pixel, so it is positive definite and pivots on the diagonal are stable:
+    # SuperLU's symmetric mode (a minimum-degree ordering of A + A^T) fills in about 40 % less than COLAMD
     return spla.splu(matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                      options={"SymmetricMode": True}).solve(rhs)
 

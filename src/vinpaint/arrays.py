@@ -147,25 +147,32 @@ def disc(radius: int) -> np.ndarray:
 
 def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
     """Grow a ``(H,W)`` or ``(T,H,W)`` bool mask by ``pixels`` (disc structuring element)."""
-    import cv2
-
     if pixels < 0:
         raise InvalidOptionError(f"dilation must be >= 0 pixels, got {pixels}")
     if pixels == 0 or not mask.any():
         return mask.copy()
     kernel = disc(pixels)
-
-    def grown(frame: np.ndarray) -> np.ndarray:
-        # only the hole's box grown by the disc can change: dilating that crop gives the same pixels
-        # as the whole frame (the border adds nothing) at a fraction of the cost for a small hole
-        box = bounding_box(frame, pixels)
-        out = np.zeros_like(frame, dtype=bool)
-        out[box] = cv2.dilate(frame[box].astype(np.uint8), kernel) > 0
-        return out
-
     if mask.ndim == 2:
-        return grown(mask)
-    return np.stack([grown(m) if m.any() else m for m in mask])
+        return dilate_in_box(mask, kernel)
+    return np.stack([dilate_in_box(m, kernel) if m.any() else m for m in mask])
+
+
+def dilate_in_box(mask: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``cv2.dilate(mask, kernel) > 0`` for a ``(H,W)`` bool ``mask``, computed only in the box around its
+    pixels grown by the kernel's reach: nothing outside it can change, so dilating that crop gives the
+    same pixels as the whole frame at a fraction of the cost for a small mask; ``(H,W)`` bool."""
+    import cv2
+
+    out = np.zeros(mask.shape, bool)
+    box = occupied_box(mask)
+    if box is None:
+        return out
+    h, w = mask.shape
+    ry, rx = kernel.shape[0] // 2, kernel.shape[1] // 2
+    box = (slice(max(0, box[0].start - ry), min(h, box[0].stop + ry)),
+           slice(max(0, box[1].start - rx), min(w, box[1].stop + rx)))
+    out[box] = cv2.dilate(mask[box].view(np.uint8), kernel) > 0
+    return out
 
 
 def erode_mask(mask: np.ndarray, pixels: int, *, beyond_edge: bool = True) -> np.ndarray:

@@ -136,7 +136,8 @@ def _trace(frames: np.ndarray, holes: np.ndarray, flows: FlowPairs, pixels: list
         for s, sel in _by_source(src):
             colour[sel] = sample_points(frames[s], px[sel], py[sel], cubic=cubic)
         result[t] = Candidates(colour, np.where(src >= 0, np.abs(src - t), 0).astype(np.int32))
-        state_src, state_x, state_y = (_flat(m) for m in maps)  # the previous frame's values are all read by now
+        # flat views of the maps, indexed by y * W + x; the previous frame's values are all read by now
+        state_src, state_x, state_y = (m.reshape(-1) for m in maps)
         flat = ys * w + xs
         state_src[flat], state_x[flat], state_y[flat] = src, px, py
         state, previous = maps, t
@@ -178,12 +179,6 @@ def _step(ys, xs, p, to_prev, ok_map, holes, near, state_src, state_x, state_y, 
         if near[s, ry, rx]:
             sx, sy = np.float32(rx), np.float32(ry)
         src[i], px[i], py[i] = s, sx, sy
-
-
-def _flat(array: np.ndarray, channels: int = 0) -> np.ndarray:
-    """A ``(H,W)`` map as ``(H*W,)``, or ``(H,W,C)`` as ``(H*W,C)``, indexed by ``y * W + x``: a view of a
-    C-contiguous array (written through by the trace's own maps), a copy of another (read only)."""
-    return array.reshape(-1, channels) if channels else array.reshape(-1)
 
 
 def _near_holes(holes: np.ndarray, pixels: list[tuple[np.ndarray, np.ndarray]], *, cubic: bool) -> np.ndarray:

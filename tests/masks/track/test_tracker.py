@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vinpaint.arrays import dilate_in_box, disc
 from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
 from vinpaint.flow import consistency, estimate_flow, warp
 from vinpaint.io import open_masks, open_video, read_label_image
 from vinpaint.masks import MASK_SOURCES
 from vinpaint.masks.track import estimate_mask_margin, track_masks, track_objects
-from vinpaint.masks.track.morphology import dilate, dilate_in_box, disc
+from vinpaint.masks.track.morphology import dilate
 from vinpaint.masks.track.motion import (
     estimate_tracking_flows,
     fit_similarity,

@@ -20,8 +20,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from ...arrays import dilate_in_box, disc
 from ...flow import estimate_pair_flow, make_flow_estimator
-from .morphology import dilate_in_box, disc
 from .plates import background_homography
 from .settings import TRACKER_SETTINGS, TrackerSettings
 

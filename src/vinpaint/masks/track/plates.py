@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .morphology import dilate_in_box
+from ...arrays import dilate_in_box
 
 #: frames nearer than this to the refined frame are not used: the object barely left them
 NEAREST = 2

@@ -56,7 +56,11 @@ class RemoveOptions:
         dilate: grow the mask by this many pixels before filling (covers halos and blur).
         fringe: first grow the mask over up to this many pixels past its edge that still hold the
             object's colour (:func:`vinpaint.masks.fringe.grow_fringe`; 0 = off).
-        shadows: grow the mask over the object's cast shadow (:func:`vinpaint.masks.shadows.shadow_mask`).
+        shadows: also lift the object's cast shadow: the engine first fills a band around each hole (the
+            lit ground, as other frames show it), and where the frame is darker than that plate with the
+            same colour, touching the hole, it is lit again (:func:`vinpaint.masks.shadows.lift_shadow`)
+            before the hole is filled.  A causal engine (``live``) instead grows the hole over the
+            shadow found against the frame's own surroundings (:func:`vinpaint.masks.shadows.shadow_mask`).
         feather: soften the composite edge over this many pixels, inside the mask.
         blend: ``"none"`` or ``"poisson"`` (gradient-domain blending at the hole boundary).
         window: frames produced per temporal window (at most: windows of large frames are shortened
@@ -176,7 +180,8 @@ def remove_stream(
 
     Shape:
         frames: iterable of ``(H,W,3)`` uint8 RGB.  masks: iterable of ``(H,W)`` bool, same length.
-        yields: ``(H,W,3)`` uint8, in order; outside the dilated mask identical to the input.
+        yields: ``(H,W,3)`` uint8, in order; outside the dilated mask identical to the input (with
+            ``options.shadows``, except the lifted shadow).
 
     Args:
         total: the stream's frame count, if known: ``options.frame_range`` is checked against it
@@ -306,6 +311,10 @@ def clip_background(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], o
             if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
                 mask = np.zeros(frame.shape[:2], bool)
             hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+            if options.shadows:  # the shadow around the object is no source of lit ground
+                from .masks.shadows import shadow_band
+
+                hole = shadow_band(hole)
             if index in options.references:  # the painted frame: known everywhere
                 frame, hole = _reference_image(options, index, frame.shape), np.zeros_like(hole)
             yield frame, hole
@@ -331,7 +340,7 @@ def _remove_causal(inpainter, options: RemoveOptions, frames: Iterable[np.ndarra
     for index, (frame, mask) in enumerate(pairs):
         if index in shot_starts:
             inpainter.reset()
-        frame, hole = _frame_and_hole(frame, mask, index, options)
+        frame, hole = _frame_and_hole(frame, mask, index, options, causal=True)
         if hole.all() and not inpainter.has_past:  # nothing seen yet to fill from
             if not options.allow_full_mask:
                 raise MaskMismatchError(f"the mask covers every pixel of frame {index} and no earlier frame of its shot "
@@ -364,21 +373,23 @@ def _composite_in_box(original: np.ndarray, result: np.ndarray, hole: np.ndarray
     return out
 
 
-def _frame_and_hole(frame: np.ndarray, mask: np.ndarray, index: int, options: RemoveOptions) -> tuple[np.ndarray, np.ndarray]:
+def _frame_and_hole(frame: np.ndarray, mask: np.ndarray, index: int, options: RemoveOptions, *,
+                    causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Frame ``index`` and the hole the engine fills in it: the mask grown as the options say, empty
     outside the frame range; a frame with a reference is that clean image, its hole cleared (known
     content the engine copies from like any frame).  Shape: ``(H,W,3)`` uint8 and ``(H,W)`` bool."""
     if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
         mask = np.zeros(frame.shape[:2], bool)
-    hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+    hole = dilate_mask(_grown_mask(frame, mask, options, causal=causal), options.dilate)
     if index in options.references and hole.any():
         frame = np.where(hole[..., None], _reference_image(options, index, frame.shape), frame)
         hole = np.zeros_like(hole)
     return frame, hole
 
 
-def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions) -> np.ndarray:
-    """``mask`` grown over the object's fringe (``options.fringe``) and cast shadow (``options.shadows``)."""
+def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions, *, causal: bool = False) -> np.ndarray:
+    """``mask`` grown over the object's fringe (``options.fringe``) and, for a ``causal`` engine, its cast
+    shadow (``options.shadows``; a windowed engine lifts the shadow instead, see :func:`_lift_shadows`)."""
     if not mask.any():
         return mask
     # mask post-processes: arrays in, arrays out
@@ -386,7 +397,7 @@ def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions) -> 
         from .masks.fringe import grow_fringe
 
         mask = grow_fringe(frame, mask, reach=options.fringe)
-    if options.shadows:
+    if options.shadows and causal:
         from .masks.shadows import shadow_mask
 
         mask = mask | shadow_mask(frame, mask)
@@ -439,10 +450,16 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
     frames = np.stack(context + originals)
     window_holes = np.stack([np.zeros(frames.shape[1:3], bool)] * len(context) + holes)
     engine_options = dict(options.engine_options)
-    if "progress" in inspect.signature(engine).parameters:
-        engine_options["progress"] = progress
+    takes_progress = "progress" in inspect.signature(engine).parameters
     if background is not None and "background" in inspect.signature(engine).parameters:
         engine_options["background"] = background
+    if options.shadows:  # two passes, half the window's progress each: the plate, then the fill
+        if takes_progress:
+            engine_options["progress"] = lambda fraction: progress(fraction / 2)
+        frames = _lift_shadows(engine, engine_options, frames, window_holes)
+        originals = list(frames[len(context):])
+    if takes_progress:
+        engine_options["progress"] = (lambda fraction: progress(0.5 + fraction / 2)) if options.shadows else progress
     filled = engine(frames, window_holes, **engine_options)[len(context):]
     outputs = []
     for original, result, hole in zip(originals[:count], filled[:count], holes[:count]):
@@ -450,6 +467,21 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
             result = poisson_blend(original, result, hole)
         outputs.append(composite(original, result, hole, feather=options.feather))
     return outputs
+
+
+def _lift_shadows(engine, engine_options: dict, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """``frames`` with the cast shadow around each hole lit again (:func:`vinpaint.masks.shadows.lift_shadow`),
+    against the engine's fill of a band around the holes (what other frames show of that ground).
+
+    Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
+    """
+    from .masks.shadows import lift_shadow, shadow_band
+
+    plates = engine(frames, shadow_band(holes), **engine_options)
+    lifted = frames.copy()
+    for index in np.flatnonzero(holes.any((1, 2))):
+        lifted[index] = lift_shadow(frames[index], plates[index], holes[index])[0]
+    return lifted
 
 
 def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], first_index: int, window_frames: int,

@@ -1,12 +1,21 @@
-"""Grow a mask over the object's cast shadow: a darker region touching it with the ground's own colour.
+"""Cast shadows: find the darker region touching the object that keeps the ground's colour, and lift it.
 
 A cast shadow scales the light falling on the ground: the shadowed pixel is the lit one times a
 ratio below 1 that is about the same in R, G and B (the chromaticity is kept; the shadow model of
-Finlayson et al., ECCV 2002, and of most shadow detectors since).  Each frame's background (the
-frame with the object and the candidate shadow left out) is estimated by normalised convolution at
-a scale larger than the shadow; a pixel within ``reach`` of the object is shadow where its ratio to
-that background lies in ``[min_ratio, max_ratio]`` in every channel with a spread of at most
-``max_spread`` between channels.  The shadow is the part of those pixels connected to the object.
+Finlayson et al., ECCV 2002, and of most shadow detectors since).  A pixel within ``reach`` of the
+object is shadow where its ratio to the lit ground lies in ``[min_ratio, max_ratio]`` in every
+channel with a spread of at most ``max_spread`` between channels; the shadow is the part of those
+pixels connected to the object.  The lit ground comes from one of two references:
+
+* a *plate*: the frame with a band around the object (:func:`shadow_band`) filled from other frames,
+  which show that ground out of the shadow as the object moves (``vinpaint remove --shadows`` fills
+  the band with its own engine).  Both the frame and the plate are averaged locally over the band, so
+  the ratio follows the light and not the fill's texture, and :func:`lift_shadow` divides the frame by
+  it: the ground keeps its own texture, lit again.
+* the frame's own surroundings (no plate; :func:`shadow_mask` for a single image), estimated by
+  normalised convolution at a scale larger than the shadow, in two rounds so the shadow does not
+  darken its own reference.  It also takes dark texture beside the object (rock crevices), which a
+  plate shows dark too.
 """
 
 from __future__ import annotations
@@ -14,49 +23,30 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..arrays import check_frames, check_masks
+from ..arrays import check_frames, check_masks, dilate_mask, to_uint8
 from ..errors import InvalidOptionError
 
-#: reach past the object, as a fraction of the frame height; light ratio range; channel spread
-SHADOW_REACH = 0.15
+#: reach past the object, as a fraction of the frame height: the band a plate fills.  A wider band is
+#: filled from fewer frames (on the bench's shadow case 0.1 gained 2.4 dB; 0.067 2.9 and 0.133 2.0 in a prototype)
+SHADOW_REACH = 0.1
+#: reach without a plate: the frame's surroundings must reach past the shadow
+SPATIAL_SHADOW_REACH = 0.15
+#: light ratio range and channel spread (as a fraction of three times the mean ratio); without a plate
+#: the upper bound is lower, since the surroundings' own texture varies more than a plate's match
 SHADOW_MIN_RATIO = 0.25
-SHADOW_MAX_RATIO = 0.82
+SHADOW_MAX_RATIO = 0.9
+SPATIAL_SHADOW_MAX_RATIO = 0.82
 SHADOW_MAX_SPREAD = 0.12
+#: scale of the local averages against a plate, as a fraction of the frame height (a shadow's light
+#: varies slowly; the plate's texture, filled from other frames, does not match the frame's pixel by pixel)
+SHADOW_SMOOTHING = 0.025
 
 
-def _background(frame: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+def _local_mean(frame: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """Normalised convolution: the Gaussian-weighted mean of ``frame`` over the ``known`` pixels, float32 (H,W,3)."""
     weight = cv2.GaussianBlur(known.astype(np.float32), (0, 0), sigma)
     total = cv2.GaussianBlur(frame.astype(np.float32) * known[..., None], (0, 0), sigma)
     return total / np.maximum(weight, 1e-6)[..., None]
-
-
-def shadow_mask(frame: np.ndarray, mask: np.ndarray, *, reach: float = SHADOW_REACH, min_ratio: float = SHADOW_MIN_RATIO,
-                max_ratio: float = SHADOW_MAX_RATIO, max_spread: float = SHADOW_MAX_SPREAD) -> np.ndarray:
-    """The object's cast shadow in one frame (not including ``mask`` itself).
-
-    Shape: frame ``(H,W,3)`` uint8, mask ``(H,W)`` bool; returns ``(H,W)`` bool.
-    """
-    if not 0 < reach <= 1 or not 0 < min_ratio < max_ratio < 1 or max_spread < 0:
-        raise InvalidOptionError(f"shadows need 0 < reach <= 1, 0 < min_ratio < max_ratio < 1 and max_spread >= 0; "
-                                 f"got {reach}, {min_ratio}, {max_ratio}, {max_spread}")
-    mask = mask.astype(bool)
-    h, w = mask.shape
-    if not mask.any() or mask.all():
-        return np.zeros_like(mask)
-    pixels = max(int(round(reach * h)), 2)
-    near = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3) <= pixels
-    image = frame.astype(np.float32) + 1
-    sigma = pixels / 2
-    # two rounds: the first background still holds the shadow's darkness; leaving the first
-    # estimate's shadow out, the second sees the lit ground around it
-    shadow = np.zeros_like(mask)
-    for _ in range(2):
-        ratio = image / (_background(image, ~mask & ~shadow, sigma) + 1e-3)
-        mean = ratio.mean(-1)
-        candidate = near & ~mask & (ratio.min(-1) >= min_ratio) & (ratio.max(-1) <= max_ratio) & (
-            (ratio.max(-1) - ratio.min(-1)) <= max_spread * np.maximum(mean, 1e-3) * 3)
-        shadow = _touching(candidate, mask)
-    return shadow
 
 
 def _touching(candidate: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -70,8 +60,90 @@ def _touching(candidate: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
+def shadow_band(mask: np.ndarray, reach: float = SHADOW_REACH) -> np.ndarray:
+    """``mask`` grown by ``reach`` times its height: where the object's shadow may lie.
+
+    Shape: ``(H,W)`` or ``(T,H,W)`` bool, returned the same.
+    """
+    return dilate_mask(mask, max(int(round(reach * mask.shape[-2])), 2))
+
+
+def _check(reach: float, min_ratio: float, max_ratio: float, max_spread: float) -> None:
+    if not 0 < reach <= 1 or not 0 < min_ratio < max_ratio < 1 or max_spread < 0:
+        raise InvalidOptionError(f"shadows need 0 < reach <= 1, 0 < min_ratio < max_ratio < 1 and max_spread >= 0; "
+                                 f"got {reach}, {min_ratio}, {max_ratio}, {max_spread}")
+
+
+def _shadow(ratio: np.ndarray, near: np.ndarray, mask: np.ndarray, min_ratio: float, max_ratio: float,
+            max_spread: float) -> np.ndarray:
+    """The pixels of ``near`` whose light ratio ``(H,W,3)`` reads as shadow, connected to ``mask``."""
+    mean = ratio.mean(-1)
+    candidate = near & (ratio.min(-1) >= min_ratio) & (mean <= max_ratio) & (
+        (ratio.max(-1) - ratio.min(-1)) <= max_spread * np.maximum(mean, 1e-3) * 3)
+    return _touching(candidate, mask)
+
+
+def shadow_mask(frame: np.ndarray, mask: np.ndarray, *, plate: np.ndarray | None = None, reach: float | None = None,
+                min_ratio: float = SHADOW_MIN_RATIO, max_ratio: float | None = None,
+                max_spread: float = SHADOW_MAX_SPREAD) -> np.ndarray:
+    """The object's cast shadow in one frame (not including ``mask`` itself).
+
+    ``reach`` and ``max_ratio`` default to :data:`SHADOW_REACH` and :data:`SHADOW_MAX_RATIO` against a
+    plate, :data:`SPATIAL_SHADOW_REACH` and :data:`SPATIAL_SHADOW_MAX_RATIO` without one.
+
+    Shape: frame ``(H,W,3)`` uint8, mask ``(H,W)`` bool, plate (the lit ground, see the module) None or
+    ``(H,W,3)`` uint8; returns ``(H,W)`` bool.
+    """
+    spatial = plate is None
+    if reach is None:
+        reach = SPATIAL_SHADOW_REACH if spatial else SHADOW_REACH
+    if max_ratio is None:
+        max_ratio = SPATIAL_SHADOW_MAX_RATIO if spatial else SHADOW_MAX_RATIO
+    return _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_spread)[0]
+
+
+def _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_spread) -> tuple[np.ndarray, np.ndarray]:
+    """The shadow ``(H,W)`` bool and the light ratio ``(H,W,3)`` float32 of :func:`shadow_mask`."""
+    _check(reach, min_ratio, max_ratio, max_spread)
+    mask = mask.astype(bool)
+    if not mask.any() or mask.all():
+        return np.zeros_like(mask), np.ones(mask.shape + (3,), np.float32)
+    near = shadow_band(mask, reach) & ~mask
+    image = frame.astype(np.float32) + 1
+    if plate is not None:
+        sigma = max(SHADOW_SMOOTHING * mask.shape[0], 1.0)
+        ratio = _local_mean(image, near, sigma) / np.maximum(_local_mean(plate.astype(np.float32) + 1, near, sigma), 1e-3)
+        return _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread), ratio
+    sigma = max(reach * mask.shape[0], 2) / 2
+    # two rounds: the first background still holds the shadow's darkness; leaving the first
+    # estimate's shadow out, the second sees the lit ground around it
+    shadow = np.zeros_like(mask)
+    for _ in range(2):
+        ratio = image / (_local_mean(image, ~mask & ~shadow, sigma) + 1e-3)
+        shadow = _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread)
+    return shadow, ratio
+
+
+def lift_shadow(frame: np.ndarray, plate: np.ndarray, mask: np.ndarray, *, reach: float = SHADOW_REACH,
+                min_ratio: float = SHADOW_MIN_RATIO, max_ratio: float = SHADOW_MAX_RATIO,
+                max_spread: float = SHADOW_MAX_SPREAD) -> tuple[np.ndarray, np.ndarray]:
+    """``frame`` with the object's cast shadow lit again, and that shadow.
+
+    The shadow is :func:`shadow_mask` against ``plate``; each of its pixels is divided by the local
+    light ratio, so the ground keeps its texture.  Pixels outside the shadow are unchanged.
+
+    Shape: frame and plate ``(H,W,3)`` uint8, mask ``(H,W)`` bool; returns ``(H,W,3)`` uint8 and ``(H,W)`` bool.
+    """
+    shadow, ratio = _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_spread)
+    lifted = frame.copy()
+    if shadow.any():
+        lit = (frame[shadow].astype(np.float32) + 1) / np.clip(ratio[shadow], min_ratio, 1.0) - 1
+        lifted[shadow] = to_uint8(lit)
+    return lifted, shadow
+
+
 def add_shadows(frames: np.ndarray, masks: np.ndarray, **settings) -> np.ndarray:
-    """``masks`` grown over each frame's cast shadow (:func:`shadow_mask`).
+    """``masks`` grown over each frame's cast shadow (:func:`shadow_mask`, against each frame's surroundings).
 
     Shape: frames ``(T,H,W,3)`` uint8, masks ``(T,H,W)`` bool; returns ``(T,H,W)`` bool.
     """

@@ -218,24 +218,27 @@ def pull_push(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     squeeze = values.ndim == 2
     image = np.asarray(values, np.float32).reshape(*values.shape[:2], -1)
     weight = known.astype(np.float32)
-    levels = []
     total = image * weight[..., None]
-    while True:
-        levels.append((total, weight))
-        if min(weight.shape) <= 2 or weight.min() > 0:
-            break
+    coarser_levels = []  # the pyramid above the pixels' own level
+    while min(weight.shape) > 2 and weight.min() <= 0:
         weight = cv2.pyrDown(weight)
         total = cv2.pyrDown(total).reshape(*weight.shape, -1)
-    total, weight = levels[-1]
-    estimate = total / np.maximum(weight, 1e-6)[..., None]
-    for total, weight in reversed(levels[:-1]):
-        h, w = weight.shape
-        coarser = cv2.pyrUp(estimate, dstsize=(w, h)).reshape(h, w, -1)
-        own = total / np.maximum(weight, 1e-6)[..., None]
-        # a pyramid's weight is the fraction of its footprint that is known: trust it fully from one half
-        trust = np.clip(2 * weight, 0, 1)[..., None]
-        estimate = trust * own + (1 - trust) * coarser
-    estimate = np.where(known[..., None], image, estimate)
+        coarser_levels.append((total, weight))
+    h, w = known.shape
+    if coarser_levels:
+        total, weight = coarser_levels[-1]
+        estimate = total / np.maximum(weight, 1e-6)[..., None]
+        for total, weight in reversed(coarser_levels[:-1]):
+            coarser = cv2.pyrUp(estimate, dstsize=weight.shape[::-1]).reshape(*weight.shape, -1)
+            own = total / np.maximum(weight, 1e-6)[..., None]
+            # a pyramid's weight is the fraction of its footprint that is known: trust it fully from one half
+            trust = np.clip(2 * weight, 0, 1)[..., None]
+            estimate = trust * own + (1 - trust) * coarser
+        # the pixels' own level: a weight of 1 (known, the value kept) or 0 (the coarser level's)
+        estimate = cv2.pyrUp(estimate, dstsize=(w, h)).reshape(h, w, -1)
+    else:
+        estimate = np.zeros_like(image)
+    np.copyto(estimate, image, where=known[..., None])
     return estimate[..., 0] if squeeze else estimate
 
 

@@ -454,6 +454,7 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
     if background is not None and "background" in inspect.signature(engine).parameters:
         engine_options["background"] = background
     if options.shadows:  # two passes, half the window's progress each: the plate, then the fill
+        # the plate with the fill's own settings: a rougher one (the fast preset's) reads dark ground as shadow
         if takes_progress:
             engine_options["progress"] = lambda fraction: progress(fraction / 2)
         frames = _lift_shadows(engine, engine_options, frames, window_holes)

@@ -8,7 +8,7 @@ import pytest
 
 from vinpaint.arrays import dilate_mask
 from vinpaint.errors import InvalidOptionError
-from vinpaint.masks.shadows import add_shadows, lift_shadow, shadow_mask
+from vinpaint.masks.shadows import add_shadows, lift_shadow, shadow_band, shadow_mask
 
 
 def ground_with_object(shadow: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -55,6 +55,14 @@ def test_bad_settings_are_option_errors(setting):
     frame, mask, _ = ground_with_object(shadow=True)
     with pytest.raises(InvalidOptionError):
         shadow_mask(frame, mask, **setting)
+
+
+def test_the_band_holds_the_pixels_within_reach_of_the_mask():
+    mask = np.zeros((100, 100), bool)
+    mask[50, 50] = True
+    band = shadow_band(mask, reach=0.1)  # 10 px
+    assert band[50, 60] and band[57, 57] and not band[50, 61] and not band[58, 58]
+    assert np.array_equal(shadow_band(np.stack([mask, mask]), reach=0.1), np.stack([band, band]))
 
 
 def test_against_a_plate_the_shadow_is_lit_again_and_nothing_else_changes():

@@ -107,7 +107,7 @@ REMOVE_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("fringe", int, 0, "Grow the mask over up to PX pixels past its edge that still hold the object's "
                "colour (hair, motion blur, soft edges), before --dilate; 0 = off.", minimum=0, maximum=50),
     OptionSpec("shadows", bool, False, "Also lift the object's cast shadow: ground around it that is darker than other "
-               "frames show it, with the same colour, is lit again (two passes: 2-3x the time)."),
+               "frames show it, with the same colour, is lit again (the default engine: two passes, 2-3x the time)."),
     OptionSpec("feather", float, 0.0, "Soften the composite edge over PX pixels, inside the mask.",
                minimum=0, maximum=200),
     OptionSpec("blend", str, "none", "poisson: gradient-domain blending at the hole boundary.",

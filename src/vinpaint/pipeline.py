@@ -56,11 +56,12 @@ class RemoveOptions:
         dilate: grow the mask by this many pixels before filling (covers halos and blur).
         fringe: first grow the mask over up to this many pixels past its edge that still hold the
             object's colour (:func:`vinpaint.masks.fringe.grow_fringe`; 0 = off).
-        shadows: also lift the object's cast shadow: the engine first fills a band around each hole (the
-            lit ground, as other frames show it), and where the frame is darker than that plate with the
-            same colour, touching the hole, it is lit again (:func:`vinpaint.masks.shadows.lift_shadow`)
-            before the hole is filled.  A causal engine (``live``) instead grows the hole over the
-            shadow found against the frame's own surroundings (:func:`vinpaint.masks.shadows.shadow_mask`).
+        shadows: also lift the object's cast shadow.  An engine that fills from other frames
+            (``temporal_sources``: ``propagate``) first fills a band around each hole (the lit ground, as
+            other frames show it), and where the frame is darker than that plate with the same colour,
+            touching the hole, it is lit again (:func:`vinpaint.masks.shadows.lift_shadow`) before the
+            hole is filled.  Other engines (``perframe``, ``live``) grow the hole over the shadow found
+            against the frame's own surroundings (:func:`vinpaint.masks.shadows.shadow_mask`).
         feather: soften the composite edge over this many pixels, inside the mask.
         blend: ``"none"`` or ``"poisson"`` (gradient-domain blending at the hole boundary).
         window: frames produced per temporal window (at most: windows of large frames are shortened
@@ -233,7 +234,7 @@ def remove_stream(
             if index in shot_starts and (pending or finished):
                 held, shot_ends = item, True
                 break
-            pending.append(_frame_and_hole(*item, index, options))
+            pending.append(_frame_and_hole(*item, index, options, grow_shadow=not _lifts_shadows(engine, options)))
         if not pending:
             if held is not None:  # a new shot: nothing of the last one is context for it
                 log.debug("shot cut at frame %d: the fill starts afresh", produced)
@@ -310,7 +311,7 @@ def clip_background(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], o
                 continue
             if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
                 mask = np.zeros(frame.shape[:2], bool)
-            hole = dilate_mask(_grown_mask(frame, mask, options), options.dilate)
+            hole = dilate_mask(_grown_mask(frame, mask, options, grow_shadow=False), options.dilate)
             if options.shadows:  # the shadow around the object is no source of lit ground
                 from .masks.shadows import shadow_band
 
@@ -340,7 +341,7 @@ def _remove_causal(inpainter, options: RemoveOptions, frames: Iterable[np.ndarra
     for index, (frame, mask) in enumerate(pairs):
         if index in shot_starts:
             inpainter.reset()
-        frame, hole = _frame_and_hole(frame, mask, index, options, causal=True)
+        frame, hole = _frame_and_hole(frame, mask, index, options, grow_shadow=True)
         if hole.all() and not inpainter.has_past:  # nothing seen yet to fill from
             if not options.allow_full_mask:
                 raise MaskMismatchError(f"the mask covers every pixel of frame {index} and no earlier frame of its shot "
@@ -374,22 +375,28 @@ def _composite_in_box(original: np.ndarray, result: np.ndarray, hole: np.ndarray
 
 
 def _frame_and_hole(frame: np.ndarray, mask: np.ndarray, index: int, options: RemoveOptions, *,
-                    causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                    grow_shadow: bool) -> tuple[np.ndarray, np.ndarray]:
     """Frame ``index`` and the hole the engine fills in it: the mask grown as the options say, empty
     outside the frame range; a frame with a reference is that clean image, its hole cleared (known
     content the engine copies from like any frame).  Shape: ``(H,W,3)`` uint8 and ``(H,W)`` bool."""
     if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
         mask = np.zeros(frame.shape[:2], bool)
-    hole = dilate_mask(_grown_mask(frame, mask, options, causal=causal), options.dilate)
+    hole = dilate_mask(_grown_mask(frame, mask, options, grow_shadow=grow_shadow), options.dilate)
     if index in options.references and hole.any():
         frame = np.where(hole[..., None], _reference_image(options, index, frame.shape), frame)
         hole = np.zeros_like(hole)
     return frame, hole
 
 
-def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions, *, causal: bool = False) -> np.ndarray:
-    """``mask`` grown over the object's fringe (``options.fringe``) and, for a ``causal`` engine, its cast
-    shadow (``options.shadows``; a windowed engine lifts the shadow instead, see :func:`_lift_shadows`)."""
+def _lifts_shadows(engine, options: RemoveOptions) -> bool:
+    """Whether ``options.shadows`` lifts the shadow against a plate (:func:`_lift_shadows`): only an engine
+    that fills from other frames (``engine.temporal_sources``) makes a plate of the lit ground."""
+    return options.shadows and getattr(engine, "temporal_sources", False)
+
+
+def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions, *, grow_shadow: bool) -> np.ndarray:
+    """``mask`` grown over the object's fringe (``options.fringe``) and, with ``grow_shadow``, its cast shadow
+    (``options.shadows``, found in this frame alone; where the engine lifts it instead, see :func:`_lift_shadows`)."""
     if not mask.any():
         return mask
     # mask post-processes: arrays in, arrays out
@@ -397,7 +404,7 @@ def _grown_mask(frame: np.ndarray, mask: np.ndarray, options: RemoveOptions, *, 
         from .masks.fringe import grow_fringe
 
         mask = grow_fringe(frame, mask, reach=options.fringe)
-    if options.shadows and causal:
+    if options.shadows and grow_shadow:
         from .masks.shadows import shadow_mask
 
         mask = mask | shadow_mask(frame, mask)
@@ -453,14 +460,19 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
     takes_progress = "progress" in inspect.signature(engine).parameters
     if background is not None and "background" in inspect.signature(engine).parameters:
         engine_options["background"] = background
-    if options.shadows:  # two passes, half the window's progress each: the plate, then the fill
-        # the plate with the fill's own settings: a rougher one (the fast preset's) reads dark ground as shadow
+    lifts = _lifts_shadows(engine, options)
+    if lifts:  # two passes, half the window's progress each: the plate, then the fill
+        # the plate with the fill's own settings: a rougher one (the fast preset's) reads dark ground as
+        # shadow; its own window background, whose cached alignments depend on the holes
+        plate_options = dict(engine_options)
+        if background is not None and "background" in plate_options:
+            plate_options["background"] = background.clip.for_window(background.first)
         if takes_progress:
-            engine_options["progress"] = lambda fraction: progress(fraction / 2)
-        frames = _lift_shadows(engine, engine_options, frames, window_holes)
+            plate_options["progress"] = lambda fraction: progress(fraction / 2)
+        frames = _lift_shadows(engine, plate_options, frames, window_holes)
         originals = list(frames[len(context):])
     if takes_progress:
-        engine_options["progress"] = (lambda fraction: progress(0.5 + fraction / 2)) if options.shadows else progress
+        engine_options["progress"] = (lambda fraction: progress(0.5 + fraction / 2)) if lifts else progress
     filled = engine(frames, window_holes, **engine_options)[len(context):]
     outputs = []
     for original, result, hole in zip(originals[:count], filled[:count], holes[:count]):
@@ -478,7 +490,10 @@ def _lift_shadows(engine, engine_options: dict, frames: np.ndarray, holes: np.nd
     """
     from .masks.shadows import lift_shadow, shadow_band
 
-    plates = engine(frames, shadow_band(holes), **engine_options)
+    band = shadow_band(holes)
+    if band.all():  # no frame shows any ground around the holes: there is nothing to make a plate from
+        return frames
+    plates = engine(frames, band, **engine_options)
     lifted = frames.copy()
     for index in np.flatnonzero(holes.any((1, 2))):
         lifted[index] = lift_shadow(frames[index], plates[index], holes[index])[0]

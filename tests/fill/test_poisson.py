@@ -1,6 +1,8 @@
 import numpy as np
 
-from vinpaint.fill.poisson import solve_poisson
+import pytest
+
+from vinpaint.fill.poisson import pull_push, solve_poisson
 
 
 def test_laplace_reproduces_a_harmonic_field_exactly():
@@ -67,3 +69,25 @@ def test_the_two_scale_seam_membrane_of_a_large_hole_is_close_to_the_exact_blend
     two_scale = seam_membrane(frame.astype(np.float32), region, fill.astype(np.float32), coarse_max=1000)
     error, correction = np.abs(two_scale - exact)[region].mean(), np.abs(exact[region]).mean()
     assert error < 0.15 * correction  # measured 0.10: the noise in the steps is what pull-push approximates
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+def test_pull_push_keeps_the_known_values_and_fills_a_constant_field_with_that_constant(channels):
+    shape = (37, 53) if channels is None else (37, 53, channels)
+    known = np.zeros((37, 53), bool)
+    known[::7, ::5] = True
+    values = np.where(known, 4.5, -1000.0).astype(np.float32)
+    if channels is not None:
+        values = np.repeat(values[..., None], channels, axis=2)
+    filled = pull_push(values, known)
+    assert filled.shape == shape and filled.dtype == np.float32
+    assert np.allclose(filled, 4.5, atol=1e-4)  # the unknown -1000s are never read
+
+
+def test_pull_push_keeps_known_pixels_exactly_and_stays_within_their_range():
+    rng = np.random.default_rng(3)
+    values = rng.uniform(-5, 5, (40, 40, 2)).astype(np.float32)
+    known = rng.random((40, 40)) < 0.1
+    filled = pull_push(values, known)
+    assert np.array_equal(filled[known], values[known])
+    assert filled.min() >= values[known].min() - 1e-4 and filled.max() <= values[known].max() + 1e-4

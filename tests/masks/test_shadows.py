@@ -11,9 +11,10 @@ from vinpaint.errors import InvalidOptionError
 from vinpaint.masks.shadows import add_shadows, lift_shadow, shadow_band, shadow_mask
 
 
-def ground_with_object(shadow: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A textured ground (100x100), a dark blue object and, if asked, its shadow: the ground at 55 %."""
-    rng = np.random.default_rng(1)
+def ground_with_object(shadow: bool, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A textured ground (100x100, its noise drawn with ``seed``), a dark blue object and, if asked, its
+    shadow: the ground at 55 %."""
+    rng = np.random.default_rng(seed)
     frame = np.clip(rng.normal((180, 150, 110), 6, (100, 100, 3)), 0, 255)
     mask = np.zeros((100, 100), bool)
     mask[30:60, 40:55] = True
@@ -77,15 +78,27 @@ def test_against_a_plate_the_shadow_is_lit_again_and_nothing_else_changes():
 
 
 def test_dark_ground_the_plate_shows_dark_too_is_no_shadow():
+    # dark soil: as dark in every frame, so in the plate too, whose texture (filled from other frames)
+    # is not the frame's pixel for pixel
     frame, mask, cast = ground_with_object(shadow=False)
-    frame[cast] = (frame[cast] * 0.55).astype(np.uint8)  # dark soil: as dark in every frame, so in the plate too
-    lifted, shadow = lift_shadow(frame, frame, mask, reach=0.2)
+    plate, _, _ = ground_with_object(shadow=False, seed=7)
+    frame[cast] = (frame[cast] * 0.55).astype(np.uint8)
+    plate[cast] = (plate[cast] * 0.55).astype(np.uint8)
+    lifted, shadow = lift_shadow(frame, plate, mask, reach=0.2)
     assert not shadow.any() and np.array_equal(lifted, frame)
 
 
+def test_the_same_soil_lit_in_the_plate_is_a_shadow():  # the test above, with a plate that tells them apart
+    frame, mask, cast = ground_with_object(shadow=False)
+    plate, _, _ = ground_with_object(shadow=False, seed=7)
+    frame[cast] = (frame[cast] * 0.55).astype(np.uint8)
+    assert lift_shadow(frame, plate, mask, reach=0.2)[1][cast].mean() > 0.9
+
+
 def moving_object_with_shadow(frames: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A blue square crossing a textured ground with its soft shadow (the ground at 55 %) 14 px below and
-    right of it: the clip, the square's masks and the clean ground (the truth)."""
+    """A blue square crossing a textured ground (120x200) with its soft shadow (the ground at 55 %) 12 px
+    below and right of it, within the band a plate covers (the default 4 px of dilation, then 10 % of
+    the height): the clip, the square's masks and the clean ground (the truth)."""
     rng = np.random.default_rng(2)
     ground = cv2.GaussianBlur(np.clip(rng.normal((180, 150, 110), 25, (120, 200, 3)), 0, 255).astype(np.float32),
                               (0, 0), 1.5)
@@ -94,7 +107,7 @@ def moving_object_with_shadow(frames: int = 12) -> tuple[np.ndarray, np.ndarray,
     for t in range(frames):
         x = 20 + 8 * t
         masks[t, 30:60, x:x + 24] = True
-        cast = cv2.GaussianBlur(np.roll(masks[t], (14, 14), (0, 1)).astype(np.float32), (0, 0), 2)
+        cast = cv2.GaussianBlur(np.roll(masks[t], (12, 12), (0, 1)).astype(np.float32), (0, 0), 1.5)
         clip[t] *= 1 - 0.45 * cast[..., None]
         clip[t, masks[t]] = (20, 30, 120)
     truth = np.repeat(np.rint(ground)[None], frames, 0).astype(np.uint8)
@@ -110,7 +123,25 @@ def test_remove_with_shadows_lifts_the_shadow_of_a_moving_object():
     plain = vinpaint.remove(frames, masks)
     lifted = vinpaint.remove(frames, masks, shadows=True)
     error = lambda out: np.abs(out[shade].astype(int) - truth[shade].astype(int)).mean()
-    assert error(lifted) < 0.3 * error(plain)
+    assert error(lifted) < 0.35 * error(plain)  # measured 13.5 against 59 levels
+
+
+def test_remove_with_shadows_changes_nothing_beyond_the_band():
+    import vinpaint
+
+    frames, masks, _ = moving_object_with_shadow()
+    lifted = vinpaint.remove(frames, masks, shadows=True)
+    beyond = ~shadow_band(dilate_mask(masks, 4))
+    assert np.array_equal(lifted[beyond], frames[beyond])
+
+
+def test_an_engine_without_other_frames_grows_the_hole_over_the_shadow():
+    import vinpaint
+
+    frame, mask, cast = ground_with_object(shadow=True)
+    frames, masks = np.stack([frame] * 3), np.stack([mask] * 3)
+    out = vinpaint.remove(frames, masks, dilate=0, shadows=True, engine="perframe")
+    assert out[:, cast].astype(int).mean() > frames[:, cast].astype(int).mean() + 30  # lit again
 
 
 def test_a_causal_engine_grows_the_hole_over_the_shadow_instead():
@@ -120,3 +151,12 @@ def test_a_causal_engine_grows_the_hole_over_the_shadow_instead():
     frames, masks = np.stack([frame] * 3), np.stack([mask] * 3)
     out = vinpaint.remove(frames, masks, dilate=0, shadows=True, engine="live")
     assert out[:, cast].astype(int).mean() > frames[:, cast].astype(int).mean() + 30  # lit again
+
+
+def test_shadows_with_whole_clip_references_lift_the_shadow_too():
+    import vinpaint
+
+    frames, masks, truth = moving_object_with_shadow()
+    shade = (frames.astype(int) < truth.astype(int) - 20).all(-1) & ~dilate_mask(masks, 4)
+    lifted = vinpaint.remove(frames, masks, shadows=True, background_frames=4)
+    assert np.abs(lifted[shade].astype(int) - truth[shade].astype(int)).mean() < 20  # 59 levels without --shadows

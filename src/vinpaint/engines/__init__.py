@@ -9,6 +9,8 @@ Engines see one temporal window at a time (see :mod:`vinpaint.pipeline`); frames
 are context: already-final pixels the engine may copy from.  An engine may also take a
 ``progress(fraction)`` keyword, and a ``background`` keyword (reference frames of the whole clip,
 :mod:`vinpaint.engines.background`), which the pipeline passes (they are not user options).
+An engine that copies from other frames sets ``engine.temporal_sources = True`` (``--shadows`` then
+makes a plate of the lit ground with it); a causal one sets ``engine.causal`` (:mod:`vinpaint.engines.live`).
 """
 
 from __future__ import annotations

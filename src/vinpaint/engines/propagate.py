@@ -304,6 +304,10 @@ def inpaint_propagate(
     return filled
 
 
+
+#: it copies from other frames: ``--shadows`` makes a plate of the lit ground with it (:mod:`vinpaint.pipeline`)
+inpaint_propagate.temporal_sources = True
+
 def flow_width_limit(width: int) -> int:
     """The most pixels wide the default engine estimates flow on frames ``width`` pixels wide: 640, or
     half the width up to 960 where that is wider.  854x480 frames get their flow at 640x360 (with

@@ -217,6 +217,7 @@ def pull_push(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     """
     squeeze = values.ndim == 2
     image = np.asarray(values, np.float32).reshape(*values.shape[:2], -1)
+    known = np.asarray(known, bool)
     weight = known.astype(np.float32)
     total = image * weight[..., None]
     coarser_levels = []  # the pyramid above the pixels' own level

@@ -3,9 +3,10 @@
 A cast shadow scales the light falling on the ground: the shadowed pixel is the lit one times a
 ratio below 1 that is about the same in R, G and B (the chromaticity is kept; the shadow model of
 Finlayson et al., ECCV 2002, and of most shadow detectors since).  A pixel within ``reach`` of the
-object is shadow where its ratio to the lit ground lies in ``[min_ratio, max_ratio]`` in every
-channel with a spread of at most ``max_spread`` between channels; the shadow is the part of those
-pixels connected to the object.  The lit ground comes from one of two references:
+object is shadow where its ratio to the lit ground is at least ``min_ratio`` in every channel, at
+most ``max_ratio`` (on the mean of the channels against a plate, in every channel without one), with
+a spread of at most ``max_spread`` between channels; the shadow is the part of those pixels
+connected to the object.  The lit ground comes from one of two references:
 
 * a *plate*: the frame with a band around the object (:func:`shadow_band`) filled from other frames,
   which show that ground out of the shadow as the object moves (``vinpaint remove --shadows`` fills
@@ -27,7 +28,8 @@ from ..arrays import bounding_box, check_frames, check_masks, to_uint8
 from ..errors import InvalidOptionError
 
 #: reach past the object, as a fraction of the frame height: the band a plate fills.  A wider band is
-#: filled from fewer frames (on the bench's shadow case 0.1 gained 2.4 dB; 0.067 2.9 and 0.133 2.0 in a prototype)
+#: filled from fewer frames (on the bench's shadow case 0.1 gained 2.4 dB; 0.067 2.9 and 0.133 2.0 in a
+#: prototype); 0.067 would barely hold that case's own shadow, which reaches 6 % of the height and more
 SHADOW_REACH = 0.1
 #: reach without a plate: the frame's surroundings must reach past the shadow
 SPATIAL_SHADOW_REACH = 0.15
@@ -72,14 +74,17 @@ def _touching(candidate: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def shadow_band(mask: np.ndarray, reach: float = SHADOW_REACH) -> np.ndarray:
+def shadow_band(mask: np.ndarray, *, reach: float = SHADOW_REACH) -> np.ndarray:
     """``mask`` grown by ``reach`` times its height: where the object's shadow may lie.
 
     The pixels within that distance of the mask (a distance transform: a disc this wide would make
-    a dilation cost its area per pixel).  Shape: ``(H,W)`` or ``(T,H,W)`` bool, returned the same.
+    a dilation cost its area per pixel).  Shape: ``(H,W)`` or ``(T,H,W)``, non-zero = object; returns bool.
     """
+    if not 0 < reach <= 1:
+        raise InvalidOptionError(f"the shadow's reach must be in (0, 1] of the frame height, got {reach}")
+    mask = np.asarray(mask, bool)
     if mask.ndim == 3:
-        return np.stack([shadow_band(frame_mask, reach) for frame_mask in mask])
+        return np.stack([shadow_band(frame_mask, reach=reach) for frame_mask in mask])
     if not mask.any():
         return mask.copy()
     pixels = max(int(round(reach * mask.shape[0])), 2)
@@ -93,13 +98,16 @@ def _check(reach: float, min_ratio: float, max_ratio: float, max_spread: float) 
 
 
 def _shadow(ratio: np.ndarray, near: np.ndarray, mask: np.ndarray, min_ratio: float, max_ratio: float,
-            max_spread: float) -> np.ndarray:
-    """The pixels of ``near`` whose light ratio ``(H,W,3)`` reads as shadow, connected to ``mask``."""
+            max_spread: float, *, every_channel: bool) -> np.ndarray:
+    """The pixels of ``near`` whose light ratio ``(H,W,3)`` reads as shadow, connected to ``mask``: every
+    channel at least ``min_ratio``, the spread within ``max_spread``, and the mean (or, with
+    ``every_channel``, every channel) at most ``max_ratio``."""
     red, green, blue = ratio[..., 0], ratio[..., 1], ratio[..., 2]  # channel by channel: a reduction over
     least = np.minimum(np.minimum(red, green), blue)                 # the last axis of three is much slower
+    most = np.maximum(np.maximum(red, green), blue)
     mean = (red + green + blue) / 3
-    spread = np.maximum(np.maximum(red, green), blue) - least
-    candidate = near & (least >= min_ratio) & (mean <= max_ratio) & (spread <= max_spread * np.maximum(mean, 1e-3) * 3)
+    candidate = near & (least >= min_ratio) & ((most if every_channel else mean) <= max_ratio) & (
+        most - least <= max_spread * np.maximum(mean, 1e-3) * 3)
     return _touching(candidate, mask)
 
 
@@ -122,7 +130,8 @@ def shadow_mask(frame: np.ndarray, mask: np.ndarray, *, plate: np.ndarray | None
     return _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_spread)[0]
 
 
-def _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_spread) -> tuple[np.ndarray, np.ndarray]:
+def _shadow_and_ratio(frame: np.ndarray, mask: np.ndarray, plate: np.ndarray | None, reach: float, min_ratio: float,
+                      max_ratio: float, max_spread: float) -> tuple[np.ndarray, np.ndarray]:
     """The shadow ``(H,W)`` bool and the light ratio ``(H,W,3)`` float32 (1 away from the object) of
     :func:`shadow_mask`, computed on the box of the object's reach and three sigmas of the averages."""
     _check(reach, min_ratio, max_ratio, max_spread)
@@ -130,7 +139,7 @@ def _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_sprea
     shadow, ratio = np.zeros_like(mask), np.ones(mask.shape + (3,), np.float32)
     if not mask.any() or mask.all():
         return shadow, ratio
-    near = shadow_band(mask, reach) & ~mask
+    near = shadow_band(mask, reach=reach) & ~mask
     sigma = max(SHADOW_SMOOTHING * mask.shape[0], 1.0) if plate is not None else max(reach * mask.shape[0], 2) / 2
     box = bounding_box(near, int(np.ceil(3 * sigma)))
     shadow[box], ratio[box] = _shadow_and_ratio_in_box(frame[box], mask[box], near[box],
@@ -139,17 +148,21 @@ def _shadow_and_ratio(frame, mask, plate, reach, min_ratio, max_ratio, max_sprea
     return shadow, ratio
 
 
-def _shadow_and_ratio_in_box(frame, mask, near, plate, sigma, min_ratio, max_ratio, max_spread):
+def _shadow_and_ratio_in_box(frame: np.ndarray, mask: np.ndarray, near: np.ndarray, plate: np.ndarray | None,
+                             sigma: float, min_ratio: float, max_ratio: float,
+                             max_spread: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shadow_and_ratio` on a box: against the plate's local mean (the mean ratio bounded), or the
+    frame's own surroundings (every channel bounded).  ``near``: the reach, the object left out."""
     image = frame.astype(np.float32) + 1
     if plate is not None:
         ratio = _local_mean(image, near, sigma) / np.maximum(_local_mean(plate.astype(np.float32) + 1, near, sigma), 1e-3)
-        return _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread), ratio
+        return _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread, every_channel=False), ratio
     # two rounds: the first background still holds the shadow's darkness; leaving the first
     # estimate's shadow out, the second sees the lit ground around it
     shadow = np.zeros_like(mask)
     for _ in range(2):
         ratio = image / (_local_mean(image, ~mask & ~shadow, sigma) + 1e-3)
-        shadow = _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread)
+        shadow = _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread, every_channel=True)
     return shadow, ratio
 
 

@@ -155,7 +155,8 @@ def _shadow_and_ratio_in_box(frame: np.ndarray, mask: np.ndarray, near: np.ndarr
     frame's own surroundings (every channel bounded).  ``near``: the reach, the object left out."""
     image = frame.astype(np.float32) + 1
     if plate is not None:
-        ratio = _local_mean(image, near, sigma) / np.maximum(_local_mean(plate.astype(np.float32) + 1, near, sigma), 1e-3)
+        lit = _local_mean(plate.astype(np.float32) + 1, near, sigma)
+        ratio = _local_mean(image, near, sigma) / np.maximum(lit, 1e-3)
         return _shadow(ratio, near, mask, min_ratio, max_ratio, max_spread, every_channel=False), ratio
     # two rounds: the first background still holds the shadow's darkness; leaving the first
     # estimate's shadow out, the second sees the lit ground around it

@@ -213,6 +213,7 @@ def remove_stream(
     if getattr(engine, "causal", None) is not None:  # a stateful engine (live): frame by frame, no window
         yield from _remove_causal(engine.causal(**options.engine_options), options, frames, masks, cuts, reporter, total)
         return
+    lifts = _lifts_shadows(engine, options)  # or else the shadow is masked in each frame as it is read
     shot_starts: set[int] = set()  # filled as frames are read (a detected cut is known a few frames late)
     pairs = _strict_zip((frame for frame, _ in _shot_starts_aside(mark_shot_starts(frames, cuts), shot_starts)), masks)
     first = next(pairs, None)  # its size sets the window
@@ -234,7 +235,7 @@ def remove_stream(
             if index in shot_starts and (pending or finished):
                 held, shot_ends = item, True
                 break
-            pending.append(_frame_and_hole(*item, index, options, grow_shadow=not _lifts_shadows(engine, options)))
+            pending.append(_frame_and_hole(*item, index, options, grow_shadow=not lifts))
         if not pending:
             if held is not None:  # a new shot: nothing of the last one is context for it
                 log.debug("shot cut at frame %d: the fill starts afresh", produced)
@@ -297,8 +298,10 @@ def clip_background(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], o
     from .io.shots import CutDetector
 
     cuts = cuts_for_option(options.shots, frame_count=frame_count)
-    if not options.background_frames or "background" not in inspect.signature(ENGINES.get(options.engine)).parameters:
+    engine = ENGINES.get(options.engine)
+    if not options.background_frames or "background" not in inspect.signature(engine).parameters:
         return None, cuts
+    lifts = _lifts_shadows(engine, options)
     wanted = set(reference_indices(frame_count, options.background_frames))
     detector = CutDetector() if cuts is None else None
 
@@ -311,8 +314,8 @@ def clip_background(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], o
                 continue
             if options.frame_range and not options.frame_range[0] <= index <= options.frame_range[1]:
                 mask = np.zeros(frame.shape[:2], bool)
-            hole = dilate_mask(_grown_mask(frame, mask, options, grow_shadow=False), options.dilate)
-            if options.shadows:  # the shadow around the object is no source of lit ground
+            hole = dilate_mask(_grown_mask(frame, mask, options, grow_shadow=not lifts), options.dilate)
+            if lifts:  # the shadow around the object is no source of lit ground
                 from .masks.shadows import shadow_band
 
                 hole = shadow_band(hole)

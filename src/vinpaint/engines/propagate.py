@@ -304,9 +304,9 @@ def inpaint_propagate(
     return filled
 
 
-
 #: it copies from other frames: ``--shadows`` makes a plate of the lit ground with it (:mod:`vinpaint.pipeline`)
 inpaint_propagate.temporal_sources = True
+
 
 def flow_width_limit(width: int) -> int:
     """The most pixels wide the default engine estimates flow on frames ``width`` pixels wide: 640, or

@@ -68,7 +68,7 @@ def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
 @pytest.mark.parametrize("option", [{"one_sided_prior": 1.5}, {"disagreement_prior": -0.1}, {"temporal_smoothing": 1.0},
                                     {"max_keyframes": -1}, {"refine_passes": -2},
                                     {"average_passes": True, "refine_passes": 1}, {"fuse": "median"},
-                                    {"smoothing_tolerance": -1}])
+                                    {"smoothing_tolerance": -1}, {"smoothing_sharpness": 1.5}])
 def test_out_of_range_options_are_refused(small_clip, option):
     with pytest.raises(InvalidOptionError):
         ENGINES.get("propagate")(small_clip.frames, small_clip.masks, **option)
@@ -145,6 +145,29 @@ def test_smoothing_with_a_tolerance_mixes_agreeing_fills_and_leaves_disagreeing_
     assert (out[1, :, 4:] == 200).all()  # no ghost of the neighbours in frame 1
     assert (out[1, :, :4, 0] < 106).all()  # the agreeing half is averaged
     assert (smooth_along_flow(filled, holes, flows, 0.75)[1, :, 4:] < 120).all()  # without a tolerance: mixed
+
+
+def test_sharper_resampling_keeps_the_texture_the_smoothing_carries_along_a_sub_pixel_pan():
+    import cv2
+
+    from vinpaint.engines.propagate import smooth_along_flow
+    from vinpaint.engines.propagation import FlowPairs
+    from vinpaint.testing.synthetic import make_texture
+
+    count, size = 15, 48
+    texture = make_texture(size, size + count, seed=3)
+    # frame t is the texture 0.5 px further left: each pixel of frame t lies 0.5 px to its left in t + 1
+    grid_x, grid_y = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
+    frames = np.stack([cv2.remap(texture, grid_x + 0.5 * t, grid_y, cv2.INTER_CUBIC) for t in range(count)])
+    forward = np.zeros((count - 1, size, size, 2), np.float32)
+    forward[..., 0] = -0.5
+    flows = FlowPairs.from_flows(forward, -forward)
+    holes = np.zeros((count, size, size), bool)
+    holes[:, 8:40, 8:40] = True
+    errors = [np.abs(smooth_along_flow(frames, holes, flows, 0.75, sharpness=sharpness).astype(int) - frames)[holes].mean()
+              for sharpness in (0.0, 1.0)]
+    # each step resamples the neighbours' average half a pixel away: bilinear blurs it every time
+    assert errors[1] < 0.6 * errors[0]
 
 
 def _count_spatial_fills(monkeypatch):

@@ -32,9 +32,9 @@ import numpy as np
 from ..arrays import bounding_box, dilate_mask, mask_pixels, mix, occupied_box, to_uint8, vector_words
 from ..composite import poisson_blend
 from ..errors import InvalidOptionError
-from ..flow import complete_flow, make_flow_estimator, resize_flow, warp
+from ..flow import complete_flow, make_flow_estimator, resize_flow
 from ..flow.estimators import gray_for_flow
-from .propagation import FlowPairs, both_directions, propagate_with_pixels
+from .propagation import FlowPairs, both_directions, propagate_with_pixels, sample_points
 from ..fill import SPATIAL_FILLERS, fill_spatial
 from . import ENGINES
 
@@ -173,6 +173,7 @@ def inpaint_propagate(
     refine_passes: int = 1,
     average_passes: bool = False,
     temporal_smoothing: float = 0.75,
+    smoothing_sharpness: float = 0.5,
     one_sided_prior: float = 0.0,
     disagreement_prior: float = 0.0,
     seamless: bool = True,
@@ -205,6 +206,11 @@ def inpaint_propagate(
         temporal_smoothing: weight in [0, 1) of the neighbouring outputs, aligned along the
             completed flow, in each frame's fill (two-sided, see :func:`smooth_along_flow`; 0 =
             off).  Measured at 0.75 against 0: +0.45 dB and 60 % less removal flicker.
+        smoothing_sharpness: weight in [0, 1] of bicubic against bilinear resampling in the
+            smoothing's warps.  The smoothing is recursive, so a neighbour's fill is resampled once for
+            every frame it travels, and bilinear resampling blurs it a little each time.  Measured at 0.5
+            against 0 on the paste-and-remove cases: hole sharpness 0.67 -> 0.72 on the worst case,
+            hole warping error up to 14 % higher, completion -0.05 dB (docs/results.md).
         one_sided_prior: weight of the frame's own Telea fill mixed into pixels that only one
             temporal direction reaches (0 = off, the default).  A hedge for grey-hole completion
             scores, and on real removal the translucent smoke of the object: off, paste-and-remove
@@ -259,6 +265,8 @@ def inpaint_propagate(
         raise InvalidOptionError(f"threads must be >= 0 (0 = one a core), got {threads}")
     if not 0 <= temporal_smoothing < 1:
         raise InvalidOptionError(f"temporal_smoothing must be in [0, 1), got {temporal_smoothing}")
+    if not 0 <= smoothing_sharpness <= 1:
+        raise InvalidOptionError(f"smoothing_sharpness must be in [0, 1], got {smoothing_sharpness}")
     if not holes.any():
         return frames.copy()
     if len(frames) == 1:
@@ -299,7 +307,7 @@ def inpaint_propagate(
             steps.done()
     if temporal_smoothing > 0:
         filled = smooth_along_flow(filled, holes, flows, temporal_smoothing, tolerance=smoothing_tolerance,
-                                   threads=threads)
+                                   sharpness=smoothing_sharpness, threads=threads)
     steps.done(2)
     return filled
 
@@ -330,7 +338,7 @@ class _Steps:
 
 
 def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, weight: float, *,
-                      tolerance: float = 0.0, threads: int = 0) -> np.ndarray:
+                      tolerance: float = 0.0, sharpness: float = 0.0, threads: int = 0) -> np.ndarray:
     """Mix each frame's fill with its neighbours' fills, aligned along the completed flow.
 
     Two exponential moving averages along the motion, one running forwards in time and one
@@ -340,11 +348,14 @@ def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, w
     the frame-to-frame changes that read as flicker.  With ``tolerance`` > 0 a pixel is mixed only
     where its fill and the neighbour's aligned fill differ by at most ``tolerance`` levels (mean
     absolute RGB): the sources agree, and the average removes noise, not an object's trace.
+    ``sharpness`` in [0, 1] is the weight of bicubic against bilinear resampling in the warps (see
+    :func:`inpaint_propagate`'s ``smoothing_sharpness``).
 
     Shape: filled ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
     """
     out, backwards = both_directions(
-        lambda forwards: _moving_average(filled, holes, flows, weight, backwards=not forwards, tolerance=tolerance),
+        lambda forwards: _moving_average(filled, holes, flows, weight, backwards=not forwards, tolerance=tolerance,
+                                          sharpness=sharpness),
         threads)
     for t, hole in enumerate(holes):  # frame by frame, in the hole's box: not a whole-window boolean index
         box = occupied_box(hole)
@@ -355,7 +366,7 @@ def smooth_along_flow(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, w
 
 
 def _moving_average(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, weight: float, *,
-                    backwards: bool, tolerance: float = 0.0) -> np.ndarray:
+                    backwards: bool, tolerance: float = 0.0, sharpness: float = 0.0) -> np.ndarray:
     """One direction of :func:`smooth_along_flow`, ``(T,H,W,3)`` uint8.
 
     Kept in uint8 (rounded at each step, at most half a level): a float32 copy of the window would
@@ -367,17 +378,26 @@ def _moving_average(filled: np.ndarray, holes: np.ndarray, flows: FlowPairs, wei
         # the flow from frame t to the neighbour already averaged, and where it can be trusted
         neighbour, flow, trusted = (t + 1, flows.forward[t], flows.forward_ok[t]) if backwards else (
             t - 1, flows.backward[t - 1], flows.backward_ok[t - 1])
-        hole_box = occupied_box(holes[t])
-        hole = None if hole_box is None else holes[t][hole_box] & trusted[hole_box]
-        inner = None if hole is None else occupied_box(hole)
-        if inner is not None:
-            box = (slice(hole_box[0].start + inner[0].start, hole_box[0].start + inner[0].stop),
-                   slice(hole_box[1].start + inner[1].start, hole_box[1].start + inner[1].stop))
-            hole, current = hole[inner], out[t][box]  # a view: the frame is changed through it
-            aligned = warp(out[neighbour], flow, box=box)
-            if tolerance > 0:
-                hole &= np.abs(current.astype(np.int16) - aligned).mean(-1) <= tolerance
-            current[hole] = mix(current[hole], aligned[hole], weight)
+        box = occupied_box(holes[t])
+        if box is None:
+            continue
+        # the hole's pixels where the flow holds; sampled there only, not warped over the box (bicubic
+        # resampling costs 6x bilinear's)
+        ys, xs = np.nonzero(holes[t][box] & trusted[box])
+        ys += box[0].start
+        xs += box[1].start
+        motion = flow[ys, xs]
+        at_x, at_y = xs.astype(np.float32) + motion[:, 0], ys.astype(np.float32) + motion[:, 1]
+        aligned = sample_points(out[neighbour], at_x, at_y)
+        if sharpness > 0:
+            aligned = mix(aligned, sample_points(out[neighbour], at_x, at_y, cubic=True), sharpness)
+        values = out[t][ys, xs]
+        if tolerance > 0:
+            agree = np.abs(values.astype(np.int16) - aligned).mean(-1) <= tolerance
+            values[agree] = mix(values[agree], aligned[agree], weight)
+        else:
+            values = mix(values, aligned, weight)
+        out[t][ys, xs] = values
     return out
 
 

@@ -487,20 +487,76 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
 
 def _lift_shadows(engine, engine_options: dict, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
     """``frames`` with the cast shadow around each hole lit again (:func:`vinpaint.masks.shadows.lift_shadow`),
-    against the engine's fill of a band around the holes (what other frames show of that ground).
+    against the engine's fill of a band around the holes (:func:`_shadow_plates`).
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8.
     """
-    from .masks.shadows import lift_shadow, shadow_band
+    from .masks.shadows import lift_shadow
 
-    band = shadow_band(holes)
-    if band.all():  # no frame shows any ground around the holes: there is nothing to make a plate from
+    plates = _shadow_plates(engine, engine_options, frames, holes)
+    if plates is None:
         return frames
-    plates = engine(frames, band, **engine_options)
     lifted = frames.copy()
     for index in np.flatnonzero(holes.any((1, 2))):
         lifted[index] = lift_shadow(frames[index], plates[index], holes[index])[0]
     return lifted
+
+
+def _shadow_plates(engine, engine_options: dict, frames: np.ndarray, holes: np.ndarray) -> np.ndarray | None:
+    """The engine's fill of a band around the holes (:func:`vinpaint.masks.shadows.shadow_band`): the lit
+    ground there, as other frames show it; None where the band covers every pixel (nothing to fill from).
+
+    Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns ``(T,H,W,3)`` uint8 or None.
+    """
+    from .masks.shadows import shadow_band
+
+    band = shadow_band(holes)
+    if band.all():
+        return None
+    return engine(frames, band, **engine_options)
+
+
+def shadow_masks(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None = None, **kwargs) -> np.ndarray:
+    """``masks`` grown over the objects' cast shadows, as ``remove --shadows`` finds them (a mask post-process).
+
+    The hole is the mask grown as ``remove`` grows it (``options.fringe``, ``options.dilate``).  With an
+    engine that fills from other frames (``propagate``) the shadow is found against a plate, the engine's
+    fill of a band around the hole (:func:`vinpaint.masks.shadows.lift_shadow` lifts the same pixels);
+    with other engines, against each frame's own surroundings (:func:`vinpaint.masks.shadows.shadow_mask`).
+    The clip is one window (:func:`stream_shadow_masks` takes a long one a window at a time).
+
+    Shape: frames ``(T,H,W,3)`` uint8, masks ``(T,H,W)`` (or one ``(H,W)``), non-zero = object;
+    returns ``(T,H,W)`` bool: each mask, plus its shadow and the part of the growth between them.
+    """
+    from .masks.shadows import shadow_mask
+
+    options = _options(options, kwargs)
+    frames = check_frames(frames)
+    masks = check_masks(masks, frames.shape)
+    engine = ENGINES.get(options.engine)
+    holes = np.stack([dilate_mask(_grown_mask(frame, mask, options, grow_shadow=False), options.dilate)
+                      for frame, mask in zip(frames, masks)])
+    plates = _shadow_plates(engine, dict(options.engine_options), frames, holes) if getattr(
+        engine, "temporal_sources", False) else None
+    grown = masks.copy()
+    for index in np.flatnonzero(holes.any((1, 2))):
+        plate = None if plates is None else plates[index]
+        shadow = shadow_mask(frames[index], holes[index], plate=plate)
+        # the shadow starts past the grown hole: the ring of the growth between it and the mask joins too
+        grown[index] |= shadow | (holes[index] & dilate_mask(shadow, options.dilate + options.fringe + 1))
+    return grown
+
+
+def stream_shadow_masks(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], options: RemoveOptions | None = None,
+                        **kwargs) -> Iterator[np.ndarray]:
+    """:func:`shadow_masks` over a stream, ``options.window`` frames at a time: memory is set by the window.
+
+    Shape: frames ``(H,W,3)`` uint8 and masks ``(H,W)`` one a frame, as many of each; yields ``(H,W)`` bool.
+    """
+    options = _options(options, kwargs)
+    pairs = _strict_zip(frames, masks)
+    while window := list(itertools.islice(pairs, options.window)):
+        yield from shadow_masks(np.stack([frame for frame, _ in window]), np.stack([mask for _, mask in window]), options)
 
 
 def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], first_index: int, window_frames: int,

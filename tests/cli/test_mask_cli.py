@@ -1,4 +1,4 @@
-"""``vinpaint mask box|track|click|preview`` end to end on a small synthetic clip."""
+"""``vinpaint mask box|track|click|shadows|preview`` end to end on a small synthetic clip."""
 
 from __future__ import annotations
 
@@ -107,3 +107,21 @@ def test_preview_writes_tinted_frames(clip_folder, tmp_path, medium_clip):
     assert shown.shape == (12, 96, 160, 3)
     np.testing.assert_array_equal(shown[0, 70:, 60:], medium_clip.frames[0, 70:, 60:])
     assert not np.array_equal(shown[0, 30:50, 15:35], medium_clip.frames[0, 30:50, 15:35])
+
+
+def test_shadows_adds_the_cast_shadow_and_never_writes_over_its_input(tmp_path):
+    from tests.masks.test_shadows import moving_object_with_shadow
+
+    frames, masks, truth = moving_object_with_shadow()
+    for name, images in (("frames", frames), ("masks", masks)):
+        (tmp_path / name).mkdir()
+        for index, image in enumerate(images):
+            write_png(tmp_path / name / f"{index:05d}.png", image)
+    result = run("mask", "shadows", tmp_path / "frames", "-m", tmp_path / "masks", "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 0, result.output
+    grown = open_masks(tmp_path / "out", *frames.shape[:3]).read_all()
+    shade = (frames.astype(int) < truth.astype(int) - 20).all(-1)
+    assert (grown >= masks).all() and grown[shade & ~masks].mean() > 0.8
+    again = run("mask", "shadows", tmp_path / "frames", "-m", tmp_path / "masks", "-o", tmp_path / "masks", "--overwrite")
+    assert again.exit_code != 0 and "input mask folder" in again.output
+    assert np.array_equal(open_masks(tmp_path / "masks", *frames.shape[:3]).read_all(), masks)

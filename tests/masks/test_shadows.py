@@ -8,7 +8,8 @@ import pytest
 
 from vinpaint.arrays import dilate_mask
 from vinpaint.errors import InvalidOptionError
-from vinpaint.masks.shadows import add_shadows, lift_shadow, shadow_band, shadow_mask
+from vinpaint.masks.shadows import lift_shadow, shadow_band, shadow_mask
+from vinpaint.pipeline import shadow_masks
 
 
 def ground_with_object(shadow: bool, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,9 +46,9 @@ def test_a_dark_region_of_another_colour_is_not_a_shadow():
     assert shadow_mask(frame, mask)[cast].mean() < 0.05
 
 
-def test_add_shadows_keeps_the_mask_and_adds_the_shadow():
+def test_shadow_masks_without_other_frames_keep_the_mask_and_add_the_shadow():
     frame, mask, cast = ground_with_object(shadow=True)
-    grown = add_shadows(frame[None], mask[None])[0]
+    grown = shadow_masks(frame[None], mask[None], engine="perframe", dilate=0)[0]
     assert grown[mask].all() and grown[cast].mean() > 0.9
 
 
@@ -160,3 +161,21 @@ def test_shadows_with_whole_clip_references_lift_the_shadow_too():
     shade = (frames.astype(int) < truth.astype(int) - 20).all(-1) & ~dilate_mask(masks, 4)
     lifted = vinpaint.remove(frames, masks, shadows=True, background_frames=4)
     assert np.abs(lifted[shade].astype(int) - truth[shade].astype(int)).mean() < 20  # 59 levels without --shadows
+
+
+def test_shadow_masks_find_the_shadow_of_a_moving_object_against_the_plate():
+    frames, masks, truth = moving_object_with_shadow()
+    shade = (frames.astype(int) < truth.astype(int) - 20).all(-1) & ~masks
+    grown = shadow_masks(frames, masks)
+    assert (grown >= masks).all()
+    assert grown[shade].mean() > 0.8
+    assert not (grown & ~masks & ~shadow_band(dilate_mask(masks, 4))).any()  # nothing beyond the band
+
+
+def test_a_stream_of_shadow_masks_is_taken_a_window_at_a_time():
+    from vinpaint.pipeline import stream_shadow_masks
+
+    frames, masks, truth = moving_object_with_shadow()
+    shade = (frames.astype(int) < truth.astype(int) - 20).all(-1) & ~masks
+    grown = np.stack(list(stream_shadow_masks(iter(frames), iter(masks), window=5)))  # windows of 5, 5 and 2
+    assert grown.shape == masks.shape and grown[shade].mean() > 0.8

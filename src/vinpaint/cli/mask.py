@@ -324,6 +324,40 @@ def detect_command(input_path, model_path, classes, score, iou, every, refine, n
     write_masks(masks, **output)
 
 
+@mask.command("shadows")
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option("--mask", "-m", "mask_path", required=True, type=click.Path(path_type=Path),
+              help="Mask folder, one image, or a mask video of the objects (non-zero = object).")
+@click.option("--fps", type=click.FloatRange(min=0.001), default=None, hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@mask_output_options
+@debug_option
+def shadows_command(input_path, mask_path, fps, quiet, **output):
+    """Add each object's cast shadow to its mask, as `vinpaint remove --shadows` finds it.
+
+    The shadow is the ground touching the object that is darker than the same ground in other frames,
+    with the same colour. Use it to check or edit the shadow, or to hand it to another tool.
+
+    Example: vinpaint mask shadows clip.mp4 --mask masks/ -o with-shadows/
+    """
+    from ..errors import OutputError
+    from ..io import open_masks, open_video
+    from ..pipeline import stream_shadow_masks
+
+    if Path(output["output"]).resolve() == Path(mask_path).resolve():
+        raise OutputError(f"{output['output']} is the input mask folder: write the masks with shadows to another folder")
+    source = open_video(input_path, fps=fps)
+    info = source.info
+    masks = open_masks(mask_path, info.frame_count, info.height, info.width)
+    grown = []
+    with progress_bar("finding shadows", quiet=quiet) as progress:
+        for mask in stream_shadow_masks((frame.image for frame in source), masks):
+            grown.append(mask)
+            if progress is not None:
+                progress(len(grown), info.frame_count)
+    write_masks(np.stack(grown), **output)
+
+
 @mask.command("preview")
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--mask", "-m", "mask_path", required=True, type=click.Path(path_type=Path),

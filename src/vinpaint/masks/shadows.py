@@ -183,13 +183,3 @@ def lift_shadow(frame: np.ndarray, plate: np.ndarray, mask: np.ndarray, *, reach
         lit = (frame[shadow].astype(np.float32) + 1) / np.clip(ratio[shadow], min_ratio, 1.0) - 1
         lifted[shadow] = to_uint8(lit)
     return lifted, shadow
-
-
-def add_shadows(frames: np.ndarray, masks: np.ndarray, **settings) -> np.ndarray:
-    """``masks`` grown over each frame's cast shadow (:func:`shadow_mask`, against each frame's surroundings).
-
-    Shape: frames ``(T,H,W,3)`` uint8, masks ``(T,H,W)`` bool; returns ``(T,H,W)`` bool.
-    """
-    frames = check_frames(frames)
-    masks = check_masks(masks, frames.shape)
-    return np.stack([mask | shadow_mask(frame, mask, **settings) for frame, mask in zip(frames, masks)])

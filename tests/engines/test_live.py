@@ -9,7 +9,7 @@ import pytest
 
 from vinpaint import options_from_preset, remove_stream
 from vinpaint.engines import ENGINES
-from vinpaint.engines.live import LiveInpainter, inpaint_live, pull_push
+from vinpaint.engines.live import LiveInpainter, inpaint_live
 from vinpaint.errors import InvalidArrayError, InvalidOptionError, MaskMismatchError
 from vinpaint.fill import fill_telea
 from vinpaint.testing.synthetic import make_texture
@@ -116,16 +116,6 @@ def test_bad_input_raises_package_errors(small_clip):
         live(small_clip.frames[0], small_clip.masks[0][:10])
     with pytest.raises(InvalidOptionError, match="flow_scale"):
         LiveInpainter(flow_scale=0)
-
-
-def test_pull_push_keeps_known_values_and_fills_a_constant_field():
-    values = np.zeros((20, 30, 2), np.float32)
-    values[..., 0], values[..., 1] = 3.0, -1.5
-    weights = np.ones((20, 30), np.float32)
-    weights[5:15, 8:22] = 0
-    filled = pull_push(values * weights[..., None], weights)
-    np.testing.assert_allclose(filled[..., 0], 3.0, atol=1e-5)
-    np.testing.assert_allclose(filled[..., 1], -1.5, atol=1e-5)
 
 
 def test_live_is_registered_as_a_causal_engine():

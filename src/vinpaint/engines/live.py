@@ -45,6 +45,7 @@ from numba import njit
 from ..arrays import to_gray
 from ..errors import InvalidArrayError, InvalidOptionError
 from ..fill import SPATIAL_FILLERS, fill_spatial
+from ..fill.poisson import pull_push
 from ..flow import make_flow_estimator
 from . import ENGINES
 
@@ -66,39 +67,6 @@ _RING = 2
 _DEAD_ZONE = 2.0
 #: ...plus this share of the ring's contrast (standard deviation), which two rings of texture differ by
 _TEXTURE_SHARE = 0.25
-
-
-def pull_push(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Fill a field where ``weights`` is 0 from where it is not, by pull-push (Gortler et al. 1996).
-
-    The weighted field is averaged down a pyramid of halvings until every pixel has some weight
-    (pull), then each level is completed from the upsampled coarser one where its own weight is
-    small (push).  Known pixels (weight 1) keep their value.
-
-    Shape:
-        values: ``(H,W,C)`` float32.  weights: ``(H,W)`` float32 in [0, 1], 0 = unknown.
-        returns: ``(H,W,C)`` float32 (zeros if no weight is positive).
-    """
-    values = np.asarray(values, np.float32)
-    weights = np.asarray(weights, np.float32)
-    channels = values.shape[2]
-    weighted = values * weights[..., None]
-    levels = [(weighted, weights)]
-    while (levels[-1][1] <= 0).any() and min(levels[-1][1].shape) > 1:
-        v, w = levels[-1]
-        size = ((w.shape[1] + 1) // 2, (w.shape[0] + 1) // 2)
-        v = cv2.resize(v, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], channels)
-        levels.append((v, cv2.resize(w, size, interpolation=cv2.INTER_AREA)))
-    v, w = levels[-1]
-    out = np.where(w[..., None] > 0, v / np.maximum(w, 1e-6)[..., None], 0).astype(np.float32)
-    for depth in range(len(levels) - 2, -1, -1):
-        v, w = levels[depth]
-        up = cv2.resize(out, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR).reshape(*w.shape, channels)
-        # a coarse pixel's weight is the mean of its children's: four times it is their clamped sum
-        trust = np.clip(w if depth == 0 else 4 * w, 0, 1)[..., None]
-        own = v / np.maximum(w, 1e-6)[..., None]
-        out = (trust * own + (1 - trust) * up).astype(np.float32)
-    return out
 
 
 def _box(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
@@ -290,9 +258,9 @@ class LiveInpainter:
                 self.reset()
                 return None
             # 3. complete the flow inside the (guarded) hole from the consistent band, by pull-push
-            weights = np.zeros(band.shape, np.float32)
-            weights[ys, xs] = consistent
-            flow[near] = pull_push(estimated * weights[..., None], weights)
+            known = np.zeros(band.shape, bool)
+            known[ys, xs] = consistent
+            flow[near] = pull_push(estimated, known)
         # 4. carry the nearest pixel along the flow, with the sub-pixel remainder
         crop = hole[box]
         carried = np.zeros(crop.shape, bool)

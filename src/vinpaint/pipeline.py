@@ -517,13 +517,14 @@ def _shadow_plates(engine, engine_options: dict, frames: np.ndarray, holes: np.n
 
 
 def shadow_masks(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None = None, **kwargs) -> np.ndarray:
-    """``masks`` grown over the objects' cast shadows, as ``remove --shadows`` finds them (a mask post-process).
+    """``masks`` grown over the objects' cast shadows, as ``remove --shadows`` finds them in one window
+    (a mask post-process; no context from outside ``frames``).
 
-    The hole is the mask grown as ``remove`` grows it (``options.fringe``, ``options.dilate``).  With an
-    engine that fills from other frames (``propagate``) the shadow is found against a plate, the engine's
-    fill of a band around the hole (:func:`vinpaint.masks.shadows.lift_shadow` lifts the same pixels);
-    with other engines, against each frame's own surroundings (:func:`vinpaint.masks.shadows.shadow_mask`).
-    The clip is one window (:func:`stream_shadow_masks` takes a long one a window at a time).
+    With an engine that fills from other frames (``propagate``) the shadow is found around the hole (the
+    mask grown as ``remove`` grows it: ``options.fringe``, ``options.dilate``) against a plate, the
+    engine's fill of a band around it: the pixels :func:`vinpaint.masks.shadows.lift_shadow` lifts.  With
+    other engines, around the fringe-grown mask against each frame's own surroundings
+    (:func:`vinpaint.masks.shadows.shadow_mask`), as ``remove`` grows their hole.
 
     Shape: frames ``(T,H,W,3)`` uint8, masks ``(T,H,W)`` (or one ``(H,W)``), non-zero = object;
     returns ``(T,H,W)`` bool: each mask, plus its shadow and the part of the growth between them.
@@ -534,28 +535,35 @@ def shadow_masks(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions |
     frames = check_frames(frames)
     masks = check_masks(masks, frames.shape)
     engine = ENGINES.get(options.engine)
-    holes = np.stack([dilate_mask(_grown_mask(frame, mask, options, grow_shadow=False), options.dilate)
-                      for frame, mask in zip(frames, masks)])
-    plates = _shadow_plates(engine, dict(options.engine_options), frames, holes) if getattr(
-        engine, "temporal_sources", False) else None
+    around = np.stack([_grown_mask(frame, mask, options, grow_shadow=False) for frame, mask in zip(frames, masks)])
+    plates = None
+    if getattr(engine, "temporal_sources", False):  # as remove --shadows lifts it: against a plate
+        around = dilate_mask(around, options.dilate)
+        plates = _shadow_plates(engine, dict(options.engine_options), frames, around)
+        if plates is None:  # the band covers every pixel: remove lifts nothing either
+            return masks.copy()
     grown = masks.copy()
-    for index in np.flatnonzero(holes.any((1, 2))):
-        plate = None if plates is None else plates[index]
-        shadow = shadow_mask(frames[index], holes[index], plate=plate)
-        # the shadow starts past the grown hole: the ring of the growth between it and the mask joins too
-        grown[index] |= shadow | (holes[index] & dilate_mask(shadow, options.dilate + options.fringe + 1))
+    for index in np.flatnonzero(around.any((1, 2))):
+        shadow = shadow_mask(frames[index], around[index], plate=None if plates is None else plates[index])
+        # the shadow starts past the grown mask: the ring of the growth between it and the mask joins too
+        grown[index] |= shadow | (around[index] & dilate_mask(shadow, options.dilate + options.fringe + 1))
     return grown
 
 
 def stream_shadow_masks(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], options: RemoveOptions | None = None,
                         **kwargs) -> Iterator[np.ndarray]:
-    """:func:`shadow_masks` over a stream, ``options.window`` frames at a time: memory is set by the window.
+    """:func:`shadow_masks` over a stream, a window at a time (``options.window`` frames, fewer for large
+    frames: :func:`fitted_window`), so memory is set by the window.  Windows do not look past their ends.
 
     Shape: frames ``(H,W,3)`` uint8 and masks ``(H,W)`` one a frame, as many of each; yields ``(H,W)`` bool.
     """
     options = _options(options, kwargs)
     pairs = _strict_zip(frames, masks)
-    while window := list(itertools.islice(pairs, options.window)):
+    size = None
+    while window := list(itertools.islice(pairs, size or 1)):
+        if size is None:  # the first frame tells the size, and so how many frames a window holds
+            size = fitted_window(options.window, 0, window[0][0].shape)[0]
+            window += itertools.islice(pairs, size - 1)
         yield from shadow_masks(np.stack([frame for frame, _ in window]), np.stack([mask for _, mask in window]), options)
 
 

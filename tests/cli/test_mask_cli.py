@@ -110,9 +110,9 @@ def test_preview_writes_tinted_frames(clip_folder, tmp_path, medium_clip):
 
 
 def test_shadows_adds_the_cast_shadow_and_never_writes_over_its_input(tmp_path):
-    from tests.masks.test_shadows import moving_object_with_shadow
+    from vinpaint.testing.synthetic import make_shadow_clip
 
-    frames, masks, truth = moving_object_with_shadow()
+    frames, masks, truth = make_shadow_clip()
     for name, images in (("frames", frames), ("masks", masks)):
         (tmp_path / name).mkdir()
         for index, image in enumerate(images):
@@ -122,6 +122,18 @@ def test_shadows_adds_the_cast_shadow_and_never_writes_over_its_input(tmp_path):
     grown = open_masks(tmp_path / "out", *frames.shape[:3]).read_all()
     shade = (frames.astype(int) < truth.astype(int) - 20).all(-1)
     assert (grown >= masks).all() and grown[shade & ~masks].mean() > 0.8
-    again = run("mask", "shadows", tmp_path / "frames", "-m", tmp_path / "masks", "-o", tmp_path / "masks", "--overwrite")
-    assert again.exit_code != 0 and "input mask folder" in again.output
+    for into in ("masks", "frames"):
+        again = run("mask", "shadows", tmp_path / "frames", "-m", tmp_path / "masks", "-o", tmp_path / into, "--overwrite")
+        assert again.exit_code != 0 and "never overwrites its input" in again.output
     assert np.array_equal(open_masks(tmp_path / "masks", *frames.shape[:3]).read_all(), masks)
+    assert np.array_equal(open_video(tmp_path / "frames").read_all(), frames)
+
+
+@pytest.mark.parametrize("holder", [False, True])
+def test_no_mask_command_writes_into_its_input(clip_folder, holder):
+    # a frame folder holds NNNNN.png files, as a mask folder does: --overwrite must still not replace them
+    before = open_video(clip_folder).read_all()
+    into = clip_folder.parent if holder else clip_folder
+    result = run("mask", "box", clip_folder, "--box", "0:10,20,30,40", "-o", into, "--overwrite")
+    assert result.exit_code != 0 and "never overwrites its input" in result.output
+    assert np.array_equal(open_video(clip_folder).read_all(), before)

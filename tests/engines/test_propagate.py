@@ -68,7 +68,8 @@ def test_no_colour_from_inside_any_hole_leaks_into_the_fill():
 @pytest.mark.parametrize("option", [{"one_sided_prior": 1.5}, {"disagreement_prior": -0.1}, {"temporal_smoothing": 1.0},
                                     {"max_keyframes": -1}, {"refine_passes": -2},
                                     {"average_passes": True, "refine_passes": 1}, {"fuse": "median"},
-                                    {"smoothing_tolerance": -1}, {"smoothing_sharpness": 1.5}])
+                                    {"smoothing_tolerance": -1}, {"smoothing_sharpness": 1.5},
+                                    {"synthesis_max_width": -1}])
 def test_out_of_range_options_are_refused(small_clip, option):
     with pytest.raises(InvalidOptionError):
         ENGINES.get("propagate")(small_clip.frames, small_clip.masks, **option)
@@ -168,6 +169,27 @@ def test_sharper_resampling_keeps_the_texture_the_smoothing_carries_along_a_sub_
               for sharpness in (0.0, 1.0)]
     # each step resamples the neighbours' average half a pixel away: bilinear blurs it every time
     assert errors[1] < 0.6 * errors[0]
+
+
+def test_smoothing_leaves_a_frame_whose_hole_has_no_trusted_flow():
+    from vinpaint.engines.propagate import smooth_along_flow
+    from vinpaint.engines.propagation import FlowPairs
+
+    filled = np.zeros((3, 8, 8, 3), np.uint8)
+    filled[1] = 200
+    holes = np.ones((3, 8, 8), bool)
+    still = np.zeros((2, 8, 8, 2), np.float32)
+    flows = FlowPairs(still, still, np.zeros((2, 8, 8), bool), np.zeros((2, 8, 8), bool))  # nothing trusted
+    assert np.array_equal(smooth_along_flow(filled, holes, flows, 0.75, sharpness=0.5), filled)
+
+
+def test_tiny_holes_on_moving_noise_are_filled():
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (6, 32, 48, 3), dtype=np.uint8)
+    holes = np.zeros((6, 32, 48), bool)
+    holes[:, 15:17, 20:22] = True
+    out = ENGINES.get("propagate")(frames, holes)
+    assert out.shape == frames.shape and np.array_equal(out[~holes], frames[~holes])
 
 
 def _count_spatial_fills(monkeypatch):

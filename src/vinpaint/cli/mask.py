@@ -9,6 +9,7 @@ one-line summary goes to stderr.  Other modules add commands to the :func:`mask`
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,9 @@ def mask_output_options(function):
     """The options every ``vinpaint mask`` command shares, passed as keyword arguments:
 
     ``output`` (``-o``, a folder), ``dilate`` (pixels), ``smooth`` (temporal majority-vote radius in
-    frames), ``frame_range`` (``--frames FIRST-LAST`` or None) and ``overwrite``.  Hand them to
-    :func:`write_masks`.
+    frames), ``frame_range`` (``--frames FIRST-LAST`` or None) and ``overwrite``; and ``inputs``, the
+    command's input paths (``input_path``, ``mask_path``, ``json_path``), which the mask folder may
+    neither be nor hold.  Hand them to :func:`write_masks`.
     """
     options = [
         click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
@@ -46,17 +48,24 @@ def mask_output_options(function):
                      help="Keep the mask only on frames FIRST-LAST (0-based, inclusive); other frames are empty."),
         click.option("--overwrite", is_flag=True, help="Replace the masks in an existing folder."),
     ]
+
+    @functools.wraps(function)
+    def with_inputs(**kwargs):
+        inputs = tuple(kwargs[name] for name in ("input_path", "mask_path", "json_path") if kwargs.get(name))
+        return function(**kwargs, inputs=inputs)
+
     for option in reversed(options):
-        function = option(function)
-    return function
+        with_inputs = option(with_inputs)
+    return with_inputs
 
 
 def write_masks(masks: np.ndarray, *, output: Path, dilate: int = 0, smooth: int = 0,
                 frame_range: tuple[int, int] | None = None, overwrite: bool = False,
-                confidence: TrackConfidence | None = None) -> Path:
+                confidence: TrackConfidence | None = None, inputs: tuple = ()) -> Path:
     """Post-process ``(T,H,W)`` bool masks with the shared options, write the folder and its
     ``report.json``, echo the folder's path (stdout) and the report's summary (stderr).
 
+    ``inputs``: paths the folder may neither be nor hold (the command's inputs).
     ``confidence``: the tracker's :class:`~vinpaint.masks.track.TrackConfidence` where the source
     tracked (its unsure frames go into the report; outside ``frame_range`` none is reported).
     """
@@ -74,7 +83,7 @@ def write_masks(masks: np.ndarray, *, output: Path, dilate: int = 0, smooth: int
     report = mask_quality_report(masks, confidence=values, unsure=unsure)
     if Path(output).is_dir():
         check_report_path(output)  # before any mask is replaced
-    folder = write_mask_folder(masks, output, overwrite=overwrite)
+    folder = write_mask_folder(masks, output, overwrite=overwrite, inputs=inputs)
     write_mask_report(report, folder)
     click.echo(str(folder))
     click.echo(report.summary(f"{folder}/"), err=True)
@@ -212,6 +221,7 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
         masks = MASK_SOURCES.get("track")(frames, init=init, ids=ids, flow=flow, band=band, refine=not no_refine, smooth=track_smooth,
                             motion=motion, plate=not no_plate, progress=progress, work_size=_work_size(work_size),
                             confidence=confidence)
+    output["inputs"] += tuple(text.partition(":")[2] for text in inits)  # an init may be named like a mask
     write_masks(masks, confidence=confidence, **output)
 
 
@@ -333,19 +343,16 @@ def detect_command(input_path, model_path, classes, score, iou, every, refine, n
 @mask_output_options
 @debug_option
 def shadows_command(input_path, mask_path, fps, quiet, **output):
-    """Add each object's cast shadow to its mask, as `vinpaint remove --shadows` finds it.
+    """Add each object's cast shadow to its mask, as `vinpaint remove --shadows` finds it (its defaults).
 
     The shadow is the ground touching the object that is darker than the same ground in other frames,
     with the same colour. Use it to check or edit the shadow, or to hand it to another tool.
 
     Example: vinpaint mask shadows clip.mp4 --mask masks/ -o with-shadows/
     """
-    from ..errors import OutputError
     from ..io import open_masks, open_video
     from ..pipeline import stream_shadow_masks
 
-    if Path(output["output"]).resolve() == Path(mask_path).resolve():
-        raise OutputError(f"{output['output']} is the input mask folder: write the masks with shadows to another folder")
     source = open_video(input_path, fps=fps)
     info = source.info
     masks = open_masks(mask_path, info.frame_count, info.height, info.width)

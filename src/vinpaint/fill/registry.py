@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import cv2
 import numpy as np
 
 from ..errors import InvalidArrayError
@@ -18,8 +19,13 @@ SPATIAL_FILLERS: Registry[Filler] = Registry("spatial filler")
 SPATIAL_FILLERS.register_prefix("onnx", "vinpaint.models.fill:onnx_filler")
 
 
-def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", **options) -> np.ndarray:
+def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", max_width: int = 0,
+                 **options) -> np.ndarray:
     """Fill ``hole`` in one frame with the filler ``method`` from :data:`SPATIAL_FILLERS`.
+
+    ``max_width`` > 0: a frame wider than that is filled at that width (area-downscaled, the hole
+    grown to every pixel it touches) and the fill is upsampled into the hole; the rest of the frame
+    is kept at full size.  Texture synthesis costs in proportion to the pixels it fills.
 
     Shape: frame ``(H,W,3)`` uint8, hole ``(H,W)`` bool; returns ``(H,W,3)`` uint8.
     """
@@ -32,4 +38,13 @@ def fill_spatial(frame: np.ndarray, hole: np.ndarray, *, method: str = "telea", 
         return frame.copy()
     if hole.all():
         return np.full_like(frame, 128)  # nothing to copy from: mid-grey is the least wrong guess
+    height, width = hole.shape
+    if 0 < max_width < width:
+        size = (max_width, max(1, round(height * max_width / width)))
+        small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+        small = fill_spatial(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), small_hole, method=method,
+                             **options)
+        out = frame.copy()
+        out[hole] = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)[hole]
+        return out
     return filler(frame, hole, **options)

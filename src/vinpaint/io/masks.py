@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputNotFoundError, MaskMismatchError, OutputError, UnreadableInputError
 from ..wording import count_of
 from .images import IMAGE_EXTENSIONS, read_label_image, write_png
-from .readers import PyAVSource, list_images
+from .readers import PyAVSource, is_stream, list_images
 
 _ASPECT_TOLERANCE = 0.02  # 432x240 and 854x480 (DAVIS sizes) differ by 1.2 %
 #: the quality report ``vinpaint mask`` writes beside the masks (:mod:`vinpaint.masks.report`); not a mask
@@ -150,10 +150,19 @@ def open_masks(path: str | Path, frame_count: int | None, height: int, width: in
 MASK_NAME = re.compile(r"\d{5}\.png")
 
 
-def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
+def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path | None] = ()) -> Path:
     """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``,
-    and one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always."""
+    one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always, and
+    one that is, or holds, one of ``inputs`` (the clip, masks or images being read: a frame folder
+    holds ``NNNNN.png`` files too)."""
+    from .writers import _is_same_or_inside
+
     folder = Path(folder)
+    for source in inputs:
+        if source is not None and not is_stream(source) and _is_same_or_inside(Path(source), folder):
+            what = "is" if Path(source).resolve() == folder.resolve() else "holds"
+            raise OutputError(f"the mask folder {folder} {what} the input {source}; vinpaint never overwrites its "
+                              "input: choose another folder")
     if folder.exists() and any(folder.iterdir()):
         if not overwrite:
             raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
@@ -170,20 +179,22 @@ def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False) -> Path:
     return folder
 
 
-def stream_to_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *,
-                          overwrite: bool = False) -> Iterator[np.ndarray]:
+def stream_to_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *, overwrite: bool = False,
+                          inputs: Iterable[str | Path | None] = ()) -> Iterator[np.ndarray]:
     """Pass ``(H,W)`` bool masks through, writing each as ``folder/00000.png...`` (255 = fill) on the way.
 
     The folder is checked and prepared (:func:`prepare_mask_folder`) when the first mask is asked for.
     """
-    folder = prepare_mask_folder(folder, overwrite=overwrite)
+    folder = prepare_mask_folder(folder, overwrite=overwrite, inputs=inputs)
     for index, mask in enumerate(masks):
         write_png(folder / f"{index:05d}.png", mask)
         yield mask
 
 
-def write_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *, overwrite: bool = False) -> Path:
-    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep); returns the folder."""
-    for _ in stream_to_mask_folder(masks, folder, overwrite=overwrite):
+def write_mask_folder(masks: Iterable[np.ndarray], folder: str | Path, *, overwrite: bool = False,
+                      inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Write ``(T,H,W)`` bool masks as ``folder/00000.png...`` (255 = fill, 0 = keep); returns the folder.
+    ``inputs``: see :func:`prepare_mask_folder`."""
+    for _ in stream_to_mask_folder(masks, folder, overwrite=overwrite, inputs=inputs):
         pass
     return Path(folder)

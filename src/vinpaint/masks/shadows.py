@@ -24,7 +24,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..arrays import bounding_box, check_frames, check_masks, to_uint8
+from ..arrays import bounding_box, to_uint8
 from ..errors import InvalidOptionError
 
 #: reach past the object, as a fraction of the frame height: the band a plate fills.  A wider band is

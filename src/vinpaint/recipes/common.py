@@ -57,9 +57,10 @@ class _MaskStats:
         return self.total / self.count if self.count else 0.0
 
 
-def _saving(masks: Iterable[np.ndarray], folder: str | Path, overwrite: bool) -> Iterator[np.ndarray]:
-    """Pass masks through, writing each as ``folder/00000.png...`` (255 = masked) on the way."""
-    return stream_to_mask_folder(masks, folder, overwrite=overwrite)
+def _saving(masks: Iterable[np.ndarray], folder: str | Path, overwrite: bool,
+            input_path: str | Path) -> Iterator[np.ndarray]:
+    """Pass masks through, writing each as ``folder/00000.png...`` (255 = masked) on the way (never into the input)."""
+    return stream_to_mask_folder(masks, folder, overwrite=overwrite, inputs=(input_path,))
 
 
 def _inpaint_transform(masks: Iterable[np.ndarray], options: RemoveOptions | None, total: int):

@@ -119,7 +119,7 @@ def anonymize(
     stats = _MaskStats()
     mask_iter = stats.watch(masks())
     if save_masks:
-        mask_iter = _saving(mask_iter, save_masks, overwrite)
+        mask_iter = _saving(mask_iter, save_masks, overwrite, input_path)
     if method == "inpaint":
         transform = _inpaint_transform(mask_iter, options, count)
     else:

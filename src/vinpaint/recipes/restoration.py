@@ -48,7 +48,7 @@ def restore(
         to_fill, to_judge = itertools.tee(images)  # the detector reads a few frames ahead of the fill
         masks = stats.watch(iter_damage_masks(to_judge, radius=radius, **(detect_options or {})))
         if save_masks:
-            masks = _saving(masks, save_masks, overwrite)
+            masks = _saving(masks, save_masks, overwrite, input_path)
         return _inpaint_transform(masks, options, count)(to_fill)
 
     _rewrite(input_path, output, transform, encode=encode, fps=fps, overwrite=overwrite, progress=progress)

@@ -72,3 +72,25 @@ def make_panning_clip(
         clip[t, y : y + object_size, x : x + object_size] = (40, 40, 200)
         clip[t, y + 2 : y + object_size - 2, x + 2 : x + object_size - 2] = (230, 60, 40)
     return SyntheticClip(clip, masks, background)
+
+
+def make_shadow_clip(frames: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A blue square crossing a textured ground (120x200) with its soft cast shadow (the ground at 55 %) 12 px
+    below and right of it, within the band a plate covers (the default 4 px of dilation, then 10 % of
+    the height): the clip, the square's masks and the clean ground (the truth).
+
+    Shape: returns ``(T,120,200,3)`` uint8, ``(T,120,200)`` bool, ``(T,120,200,3)`` uint8 with ``T = frames``.
+    """
+    rng = np.random.default_rng(2)
+    ground = cv2.GaussianBlur(np.clip(rng.normal((180, 150, 110), 25, (120, 200, 3)), 0, 255).astype(np.float32),
+                              (0, 0), 1.5)
+    clip = np.repeat(ground[None], frames, 0)
+    masks = np.zeros((frames, 120, 200), bool)
+    for t in range(frames):
+        x = 20 + 8 * t
+        masks[t, 30:60, x:x + 24] = True
+        cast = cv2.GaussianBlur(np.roll(masks[t], (12, 12), (0, 1)).astype(np.float32), (0, 0), 1.5)
+        clip[t] *= 1 - 0.45 * cast[..., None]
+        clip[t, masks[t]] = (20, 30, 120)
+    truth = np.repeat(np.rint(ground)[None], frames, 0).astype(np.uint8)
+    return np.rint(clip).astype(np.uint8), masks, truth

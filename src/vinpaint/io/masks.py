@@ -150,7 +150,8 @@ def open_masks(path: str | Path, frame_count: int | None, height: int, width: in
 MASK_NAME = re.compile(r"\d{5}\.png")
 
 
-def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False, inputs: Iterable[str | Path | None] = ()) -> Path:
+def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False,
+                        inputs: Iterable[str | Path | None] = ()) -> Path:
     """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``,
     one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always, and
     one that is, or holds, one of ``inputs`` (the clip, masks or images being read: a frame folder

@@ -559,11 +559,12 @@ def stream_shadow_masks(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray
     """
     options = _options(options, kwargs)
     pairs = _strict_zip(frames, masks)
-    size = None
-    while window := list(itertools.islice(pairs, size or 1)):
-        if size is None:  # the first frame tells the size, and so how many frames a window holds
-            size = fitted_window(options.window, 0, window[0][0].shape)[0]
-            window += itertools.islice(pairs, size - 1)
+    first = next(pairs, None)
+    if first is None:
+        return
+    size = fitted_window(options.window, 0, first[0].shape)[0]  # the first frame tells how many a window holds
+    pairs = itertools.chain([first], pairs)
+    while window := list(itertools.islice(pairs, size)):
         yield from shadow_masks(np.stack([frame for frame, _ in window]), np.stack([mask for _, mask in window]), options)
 
 

@@ -17,7 +17,7 @@ one of them (often both) crossed something that moved through the hole.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
@@ -30,6 +30,18 @@ from ..arrays import bounding_box, mask_pixels, to_uint8, vector_words
 from ..flow import consistency
 
 T = TypeVar("T")
+
+
+def map_threads(function: Callable, items: Iterable, threads: int) -> Iterator:
+    """``map(function, items)`` on ``threads`` threads (0 = the machine's cores, at most 4: beyond that
+    the memory bandwidth, not the cores, sets the pace), results in order; in this thread if one."""
+    threads = threads if threads > 0 else min(os.cpu_count() or 1, 4)
+    if threads == 1:
+        yield from map(function, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        yield from pool.map(function, items)
+
 
 @dataclass
 class Candidates:
@@ -75,7 +87,8 @@ class FlowPairs:
     backward_ok: np.ndarray
 
     @classmethod
-    def from_flows(cls, forward: np.ndarray, backward: np.ndarray) -> FlowPairs:
+    def from_flows(cls, forward: np.ndarray, backward: np.ndarray, *, threads: int = 0) -> FlowPairs:
+        """The pairs' consistency computed on ``threads`` threads (:func:`map_threads`; the pairs are independent)."""
         if not len(forward):
             empty = np.zeros((0, 1, 1), bool)
             return cls(forward, backward, empty, empty)
@@ -83,12 +96,17 @@ class FlowPairs:
         # estimated on a box around its holes is zero, and consistent, outside that box
         forward_ok = np.ones(forward.shape[:3], bool)
         backward_ok = np.ones_like(forward_ok)
-        for t, (f, b) in enumerate(zip(forward, backward)):
+
+        def check(t: int) -> None:
+            f, b = forward[t], backward[t]
             moving = _nonzero_vectors(f) | _nonzero_vectors(b)
             if moving.any():
                 box = bounding_box(moving)
                 consistency(f, b, box=box, out=forward_ok[t])
                 consistency(b, f, box=box, out=backward_ok[t])
+
+        for _ in map_threads(check, range(len(forward)), threads):
+            pass
         return cls(forward, backward, forward_ok, backward_ok)
 
 
@@ -266,26 +284,28 @@ def propagate_with_pixels(frames: np.ndarray, holes: np.ndarray, flows: FlowPair
     one_sided = np.zeros_like(holes) if details else None
     # whole levels: a float32 map would be 4x the memory
     disagreement = np.zeros(holes.shape, np.uint8) if details else None
-    left = []
-    for t in range(len(frames)):
+
+    def fuse(t: int) -> tuple[np.ndarray, np.ndarray]:
         ys, xs = pixels[t]
         if not len(ys):
-            left.append((ys, xs))
-            continue
+            return ys, xs
         colour, found, apart = fuse_candidates(from_past[t], from_future[t])
         if choose_above is not None:
             choose_sources(colour, apart, from_past[t], from_future[t], ys, xs, holes.shape[1:], choose_above)
         filled[t, ys[found], xs[found]] = to_uint8(colour[found])
         lost = ~found
-        left.append((ys[lost], xs[lost]))
         if overwrite:
             remaining[t, ys[found], xs[found]] = False
         else:
-            remaining[t, left[-1][0], left[-1][1]] = True
+            remaining[t, ys[lost], xs[lost]] = True
         if details:
             single = (from_past[t].distance > 0) != (from_future[t].distance > 0)
             one_sided[t, ys[single], xs[single]] = True
             disagreement[t, ys, xs] = np.clip(np.rint(apart), 0, 255)
+        return ys[lost], xs[lost]
+
+    # frames are fused independently (each writes its own frame of the outputs)
+    left = list(map_threads(fuse, range(len(frames)), threads))
     return Propagation(filled, remaining, one_sided, disagreement), left
 
 

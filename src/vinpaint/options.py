@@ -160,6 +160,10 @@ PRESET_ENGINES: dict[str, str] = {"live": "live"}
 #: The preset used when none is named.
 DEFAULT_PRESET = "default"
 
+#: the long side, in pixels, at which masks are tracked by default (:mod:`vinpaint.masks.track`): larger
+#: clips are tracked downscaled (854x480 at 480x270) and their soft masks upsampled
+TRACK_WORK_SIZE = 480
+
 
 def spec_named(name: str, table: Iterable[OptionSpec]) -> OptionSpec:
     """The entry of ``table`` called ``name``; :class:`InvalidOptionError` listing the valid names otherwise."""
@@ -393,7 +397,7 @@ def form_schema() -> dict[str, Any]:
 
 
 __all__ = [
-    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "PRESET_ENGINES", "REMOVE_OPTIONS", "OptionSpec", "defaults",
-    "engine_option_specs", "form_schema", "load_config", "parse_value", "preset_engine_options", "spec_named",
+    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "PRESET_ENGINES", "REMOVE_OPTIONS", "TRACK_WORK_SIZE",
+    "OptionSpec", "defaults", "engine_option_specs", "form_schema", "load_config", "parse_value", "preset_engine_options", "spec_named",
     "validate", "validate_all", "validate_engine_options",
 ]

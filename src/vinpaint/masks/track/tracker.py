@@ -43,6 +43,7 @@ from ...arrays import check_flow, check_frames
 from ...errors import InvalidArrayError, InvalidOptionError
 from ...flow import resize_flow, warp
 from ...io.shots import cuts_for_option, detect_cuts, shot_spans
+from ...options import TRACK_WORK_SIZE
 from .. import MASK_SOURCES
 from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
@@ -56,11 +57,6 @@ from .settings import TRACKER_SETTINGS, TrackerSettings
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
-
-#: the long side, in pixels, at which masks are tracked by default: larger clips are tracked
-#: downscaled (854x480 at 480x270) and their soft masks upsampled
-WORK_SIZE = 480
-
 
 def working_shape(h: int, w: int, work_size: int | None) -> tuple[int, int]:
     """``(h, w)`` scaled so that its long side is at most ``work_size`` (unchanged if None or smaller)."""
@@ -92,7 +88,7 @@ def track_masks(
     motion: str = "auto",
     plate: bool = True,
     shots: str | Sequence[int] = "auto",
-    work_size: int | None = WORK_SIZE,
+    work_size: int | None = TRACK_WORK_SIZE,
     confidence: TrackConfidence | None = None,
 ) -> np.ndarray:
     """Track keyframe masks through the clip; the union of all objects.
@@ -128,7 +124,7 @@ def track_masks(
         shots: shot cuts, never tracked across: ``"auto"`` (detected, :mod:`vinpaint.io.shots`),
             ``"none"``, a text file of cut frames, or a list of them.  Each shot is tracked from its own
             keyframes; a shot without one gets an empty mask and a logged warning naming its frames.
-        work_size: the long side, in pixels, at which the masks are tracked (default :data:`WORK_SIZE`,
+        work_size: the long side, in pixels, at which the masks are tracked (default :data:`vinpaint.options.TRACK_WORK_SIZE`,
             480): a larger clip is tracked downscaled (854x480 at 480x270), flow included, and each
             object's soft mask is upsampled (bilinear) before the 0.5 threshold; the init masks are
             kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
@@ -171,7 +167,7 @@ def track_objects(
     plate: bool = True,
     settings: TrackerSettings = TRACKER_SETTINGS,
     shots: str | Sequence[int] = "auto",
-    work_size: int | None = WORK_SIZE,
+    work_size: int | None = TRACK_WORK_SIZE,
     confidence: TrackConfidence | None = None,
 ) -> np.ndarray:
     """Like :func:`track_masks` but keeps the objects apart: ``(T,H,W)`` int32 labels (0 = none).

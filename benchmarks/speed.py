@@ -19,7 +19,8 @@ Clips (made from ``../shared/data``, written by a separate process so that this 
 * ``paste``: the schoolgirls pasted with a soft edge over the bear clip (9-12 %), removed with their
   binary masks (``vinpaint remove``'s default growth).
 
-Both are resized to each size (1920x1080 is upscaled from 854x480 footage).  Start-up is the time
+Both are resized to each size (1920x1080 is upscaled from 854x480 footage).  ``--frames`` beyond a
+clip's length play it backwards, then forwards again.  Start-up is the time
 from launch to the first frame decoded (``--debug``'s "first frame decoded" line).  Never time this
 while anything else runs on the machine.
 """
@@ -49,6 +50,16 @@ RUNS = {
 }
 
 
+def _back_and_forth(frames, masks, count: int):
+    """``count`` frames (and masks) of a clip played forwards, backwards, forwards... (the camera pans
+    back): a clip longer than the shared ones, whose later windows show the gain of the ones before."""
+    import numpy as np
+
+    order = np.concatenate([np.arange(len(frames)), np.arange(len(frames) - 2, 0, -1)])
+    order = np.resize(order, count)
+    return frames[order], None if masks is None else masks[order]
+
+
 def prepare(work: Path, data: Path, size: str, frames: int) -> int:
     """Write ``work/CASE/input.mp4``, ``masks/`` and ``truth.npy`` for each case at ``size``."""
     import cv2
@@ -60,7 +71,8 @@ def prepare(work: Path, data: Path, size: str, frames: int) -> int:
 
     width, height = (int(v) for v in size.split("x"))
     clips = {clip.name: clip for clip in bench.discover_clips(data)}
-    loaded = {name: bench.read_clip(clips[name], frames) for name in ("paragliding", "tennis", "schoolgirls", "bear")}
+    loaded = {name: _back_and_forth(*bench.read_clip(clips[name], frames), frames)
+              for name in ("paragliding", "tennis", "schoolgirls", "bear")}
 
     def resized(clip: np.ndarray, interpolation=cv2.INTER_AREA) -> np.ndarray:
         if clip.shape[1:3] == (height, width):

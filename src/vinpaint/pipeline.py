@@ -219,74 +219,46 @@ def remove_stream(
     first = next(pairs, None)  # its size sets the window
     pairs = itertools.chain([first] if first is not None else [], pairs)
     window, context = fitted_window(options.window, options.context, first[0].shape) if first is not None else (1, 0)
-    ahead = _flows_ahead(engine, options, shortened=(window, context) != (options.window, options.context))
-    # frames read before they are needed: a window and its look-ahead, and with ``ahead`` the next window
-    reach = window + context + (window if ahead is not None else 0)
     pending: deque[tuple[np.ndarray, np.ndarray]] = deque()  # read, not yet produced
     finished: deque[np.ndarray] = deque(maxlen=context)  # produced, kept as context
     produced = 0
     exhausted = False
     held = None  # the first frame of the next shot, read while the current shot is still pending
-    try:
-        while True:
-            shot_ends = held is not None
-            while not exhausted and not shot_ends and len(pending) < reach:
-                item = next(pairs, None)
-                if item is None:
-                    exhausted = True
-                    break
-                index = produced + len(pending)
-                if index in shot_starts and (pending or finished):
-                    held, shot_ends = item, True
-                    break
-                pending.append(_frame_and_hole(*item, index, options, grow_shadow=not lifts))
-            if not pending:
-                if held is not None:  # a new shot: nothing of the last one is context for it
-                    log.debug("shot cut at frame %d: the fill starts afresh", produced)
-                    finished.clear()
-                    pairs, held = itertools.chain([held], pairs), None
-                    continue
-                if total is None:
-                    check_frame_range(options.frame_range, produced)
-                    check_references(options.references, produced)
-                return
-            # the last window of a shot (or the stream) takes all its frames, if fewer than a window
-            # and its look-ahead remain; otherwise a window is produced with its look-ahead read
-            last = (exhausted or shot_ends) and len(pending) < window + context
-            current = list(pending) if last else list(itertools.islice(pending, window + context))
-            count = len(current) if last else window
-            if ahead is not None and not last:
-                following = list(itertools.islice(pending, count, count + window + context))
-                ahead.submit([frame for frame, _ in following], [hole for _, hole in following])
-            if not finished and all(hole.all() for _, hole in current):
-                covered = itertools.chain((hole.all() for _, hole in itertools.islice(pending, len(current), None)),
-                                          _covered_frames(pairs, options, produced + len(pending)))
-                outputs = _fill_from_nothing(options, [frame for frame, _ in current][:count], produced, len(current),
-                                             covered)
-            else:
-                outputs = _fill_window(engine, options, list(finished), current, count, ahead=ahead,
-                                       background=background.for_window(produced - len(finished)) if background else None,
-                                       progress=lambda fraction, start=produced: reporter.report(start + fraction * count))
-            for out in outputs:
-                pending.popleft()
-                finished.append(out)
-                produced += 1
-                reporter.report(produced)
-                yield out
-    finally:
-        if ahead is not None:
-            ahead.close()
-
-
-def _flows_ahead(engine, options: RemoveOptions, *, shortened: bool):
-    """The engine's helper that computes the next window's flows while a window fills
-    (:class:`vinpaint.engines.propagate.FlowsAhead`), or None: the engine has none, the fill is to use one
-    thread, the window was shortened to fit in memory (the next window's frames and flows would not),
-    or ``--shadows`` lifts shadows (it changes the frames the engine sees, so nothing would match)."""
-    make = getattr(engine, "flows_ahead", None)
-    if make is None or shortened or _lifts_shadows(engine, options) or not make.wanted(options.engine_options):
-        return None
-    return make(options.engine_options)
+    while True:
+        shot_ends = held is not None
+        while not exhausted and not shot_ends and len(pending) < window + context:
+            item = next(pairs, None)
+            if item is None:
+                exhausted = True
+                break
+            index = produced + len(pending)
+            if index in shot_starts and (pending or finished):
+                held, shot_ends = item, True
+                break
+            pending.append(_frame_and_hole(*item, index, options, grow_shadow=not lifts))
+        if not pending:
+            if held is not None:  # a new shot: nothing of the last one is context for it
+                log.debug("shot cut at frame %d: the fill starts afresh", produced)
+                finished.clear()
+                pairs, held = itertools.chain([held], pairs), None
+                continue
+            if total is None:
+                check_frame_range(options.frame_range, produced)
+                check_references(options.references, produced)
+            return
+        count = len(pending) if exhausted or shot_ends else window
+        if not finished and all(hole.all() for _, hole in pending):
+            outputs = _fill_from_nothing(options, [frame for frame, _ in pending][:count], produced, len(pending), pairs)
+        else:
+            outputs = _fill_window(engine, options, list(finished), list(pending), count,
+                                   background=background.for_window(produced - len(finished)) if background else None,
+                                   progress=lambda fraction, start=produced: reporter.report(start + fraction * count))
+        for out in outputs:
+            pending.popleft()
+            finished.append(out)
+            produced += 1
+            reporter.report(produced)
+            yield out
 
 
 #: memory the frames of one window may take, with the engine's working arrays: longer windows of large
@@ -476,7 +448,7 @@ class _ProgressReporter:
 
 
 def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pending: list, count: int, *,
-                 progress: Callable[[float], None], background=None, ahead=None) -> list[np.ndarray]:
+                 progress: Callable[[float], None], background=None) -> list[np.ndarray]:
     """The final outputs of ``pending[:count]``: the engine run on context + pending, composited.
 
     ``progress(fraction)`` is called as the engine works through the window (fraction of it done).
@@ -488,12 +460,9 @@ def _fill_window(engine, options: RemoveOptions, context: list[np.ndarray], pend
     frames = np.stack(context + originals)
     window_holes = np.stack([np.zeros(frames.shape[1:3], bool)] * len(context) + holes)
     engine_options = dict(options.engine_options)
-    parameters = inspect.signature(engine).parameters
-    takes_progress = "progress" in parameters
-    if background is not None and "background" in parameters:
+    takes_progress = "progress" in inspect.signature(engine).parameters
+    if background is not None and "background" in inspect.signature(engine).parameters:
         engine_options["background"] = background
-    if ahead is not None and "flows_ahead" in parameters:
-        engine_options["flows_ahead"] = ahead
     lifts = _lifts_shadows(engine, options)
     if lifts:  # two passes, half the window's progress each: the plate, then the fill
         # the plate with the fill's own settings: a rougher one (the fast preset's) reads dark ground as
@@ -600,12 +569,11 @@ def stream_shadow_masks(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray
 
 
 def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], first_index: int, window_frames: int,
-                       covered: Iterator[bool]) -> list[np.ndarray]:
+                       rest: Iterator[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """Neutral grey for frames with no known pixel within reach, if the options allow it; otherwise the error.
 
     ``originals`` are the frames to produce; ``window_frames`` counts them and the look-ahead, all
-    masked over every pixel; ``covered`` says of each frame after them whether it is masked over every
-    pixel too, read only to word the error.
+    masked over every pixel; ``rest`` is the stream after them, read only to word the error.
     """
     grown = f" (grown by {count_of(options.dilate, 'pixel')})" if options.dilate else ""
     if options.allow_full_mask:
@@ -614,8 +582,12 @@ def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], firs
         return [np.full_like(original, 128) for original in originals]
     # the error costs a read of the rest (masks and frames are dropped as read): it says whether
     # any frame shows anything at all, and how much context would reach it
-    first_known = next((index for index, full in enumerate(covered, start=first_index + window_frames) if not full),
-                       None)
+    first_known = None
+    for index, (_, mask) in enumerate(rest, start=first_index + window_frames):
+        in_range = options.frame_range is None or options.frame_range[0] <= index <= options.frame_range[1]
+        if not in_range or not dilate_mask(mask, options.dilate).all():
+            first_known = index
+            break
     if first_known is None and first_index == 0:
         where = f"the mask{grown} covers every pixel of every frame"
         remedy = "shrink the mask"
@@ -628,14 +600,6 @@ def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], firs
         remedy = "shrink the mask or raise the context"
     raise MaskMismatchError(f"{where}: there is nothing to fill from; {remedy}, or allow a full mask "
                             "(--allow-full-mask) to fill those frames with neutral grey")
-
-
-def _covered_frames(rest: Iterator[tuple[np.ndarray, np.ndarray]], options: RemoveOptions, first_index: int
-                    ) -> Iterator[bool]:
-    """For each ``(frame, mask)`` of ``rest`` (frame ``first_index`` on), whether its grown mask covers every pixel."""
-    for index, (_, mask) in enumerate(rest, start=first_index):
-        in_range = options.frame_range is None or options.frame_range[0] <= index <= options.frame_range[1]
-        yield in_range and dilate_mask(mask, options.dilate).all()
 
 
 def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:

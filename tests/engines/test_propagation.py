@@ -1,6 +1,6 @@
 import numpy as np
 
-from vinpaint.engines.propagation import sample_points
+from vinpaint.engines.propagation import FlowPairs, sample_points
 
 
 def test_sample_points_interpolates_bilinearly_at_any_count():
@@ -69,3 +69,13 @@ def test_pixels_are_grouped_by_their_source_frame_and_unsourced_ones_left_out():
     src = np.array([3, -1, 0, 3, 0, 7, -1, 3], np.int32)
     groups = {source: indices.tolist() for source, indices in _by_source(src)}
     assert groups == {0: [2, 4], 3: [0, 3, 7], 7: [5]}
+
+
+def test_the_consistency_is_the_same_on_one_thread_and_several():
+    rng = np.random.default_rng(0)
+    forward = rng.normal(0, 2, (5, 24, 32, 2)).astype(np.float32)
+    backward = -forward + rng.normal(0, 0.5, forward.shape).astype(np.float32)
+    one, several = (FlowPairs.from_flows(forward, backward, threads=threads) for threads in (1, 3))
+    np.testing.assert_array_equal(one.forward_ok, several.forward_ok)
+    np.testing.assert_array_equal(one.backward_ok, several.backward_ok)
+    assert not one.forward_ok.all() and one.forward_ok.any()

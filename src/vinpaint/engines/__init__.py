@@ -8,9 +8,7 @@ Shape:
 Engines see one temporal window at a time (see :mod:`vinpaint.pipeline`); frames whose hole is empty
 are context: already-final pixels the engine may copy from.  An engine may also take a
 ``progress(fraction)`` keyword, and a ``background`` keyword (reference frames of the whole clip,
-:mod:`vinpaint.engines.background`), and a ``flows_ahead`` keyword (an object that computes the next window's
-flows while this one fills, made by ``engine.flows_ahead(engine_options)``, see
-:class:`vinpaint.engines.propagate.FlowsAhead`), which the pipeline passes (they are not user options).
+:mod:`vinpaint.engines.background`), which the pipeline passes (they are not user options).
 An engine that copies from other frames sets ``engine.temporal_sources = True`` (``--shadows`` then
 makes a plate of the lit ground with it); a causal one sets ``engine.causal`` (:mod:`vinpaint.engines.live`).
 """
@@ -28,7 +26,7 @@ Engine = Callable[..., np.ndarray]
 ENGINES: Registry[Engine] = Registry("engine")
 
 #: Keywords the pipeline passes to an engine itself; they are not options a user sets.
-RUNTIME_KEYWORDS = frozenset({"progress", "background", "flows_ahead"})
+RUNTIME_KEYWORDS = frozenset({"progress", "background"})
 
 
 def engine_parameters(name: str) -> dict[str, inspect.Parameter]:

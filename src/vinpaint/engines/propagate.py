@@ -22,13 +22,8 @@ ProPainter, ICCV 2023):
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import logging
-import os
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import NamedTuple
 
 import numpy as np
 
@@ -43,8 +38,6 @@ from . import ENGINES
 
 log = logging.getLogger(__name__)
 
-# the first pass's flow: the holes grown by this margin, in a box this much larger (:func:`completed_flows`)
-_FLOW_MARGIN, _REACH, _LEAST = 20, 0.15, 48
 # the robust-flow pass's flow box (:func:`flow_box`): on filled frames there is no hole edge whose motion
 # the estimator must follow out of the box, so the box only gives DIS's coarse levels context
 _REFINE_REACH, _REFINE_LEAST = 0.05, 32
@@ -62,13 +55,12 @@ def completed_flows(
     *,
     flow: str = "dis-lean",
     flow_scale: float = 1.0,
-    flow_margin: int = _FLOW_MARGIN,
+    flow_margin: int = 20,
     completion_scale: float = 0.25,
-    reach: float = _REACH,
-    least: int = _LEAST,
+    reach: float = 0.15,
+    least: int = 48,
     on_pair: Callable[[], None] | None = None,
     threads: int = 0,
-    ahead: FlowsAhead | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Forward and backward flows with the holes' flow completed from its surroundings.
 
@@ -83,8 +75,7 @@ def completed_flows(
     The flow is estimated only on a box around the pair's holes (:func:`flow_box`, with its ``reach``
     and ``least``), and not at all for a pair with no hole: the fill reads it nowhere else, and it is
     zero there.  Pairs are independent and run on ``threads`` threads (:func:`map_threads`; OpenCV and
-    the solver release the GIL); a pair that ``ahead`` holds (computed beforehand from the same pixels
-    and settings) is taken from it.
+    the solver release the GIL).
     ``on_pair``, if given, is called once per neighbouring pair done, in order (progress reporting).
 
     Shape: frames ``(T,H,W,3)`` uint8, holes ``(T,H,W)`` bool; returns two ``(T-1,H,W,2)`` float32.
@@ -92,21 +83,28 @@ def completed_flows(
     make_flow_estimator(flow)  # an unknown estimator is reported before any thread starts
     if not 0 < flow_scale <= 1:
         raise InvalidOptionError(f"flow scale must be in (0, 1], got {flow_scale}")
-    settings = _PairSettings(flow, flow_scale, flow_margin, completion_scale, reach, least)
     pairs = len(frames) - 1
     forward = np.zeros((max(pairs, 0), *frames.shape[1:3], 2), np.float32)
     backward = np.zeros_like(forward)
     grown = dilate_mask(holes, flow_margin)
     # each frame's grown hole's box, None if it has none: a pair's union is worked on in its box only
     boxes = [occupied_box(mask) for mask in grown]
-    digests = list(map_threads(_digest, zip(frames, holes), threads)) if ahead is not None else None
 
     def pair_flow(t: int) -> None:
         if boxes[t] is None and boxes[t + 1] is None:
             return  # the fill reads the flow of a pair only at its holes (context frames have none)
-        known = ahead.result(settings, digests[t], digests[t + 1]) if ahead is not None else None
-        box, both = known if known is not None else _pair_flows(frames[t : t + 2], grown[t : t + 2],
-                                                                  boxes[t : t + 2], settings)
+        box = _flow_box_around(_hull(boxes[t], boxes[t + 1]), holes.shape[1:], reach=reach, least=least)
+        union = grown[t][box] | grown[t + 1][box]
+        # a fresh estimator a pair: DIS keeps buffers from its last call, and one reused over boxes of
+        # other sizes measured 0.02 px apart, so the result depended on which thread took which pair
+        estimator = make_flow_estimator(flow)
+        first, second = (gray_for_flow(frame, flow_scale) for frame in frames[t : t + 2, box[0], box[1]])
+        # both directions side by side, completed with one factorisation, in place (as estimate_flow
+        # and complete_flow compute them, without their copies)
+        both = np.empty((*union.shape, 4), np.float32)
+        vector_words(both)[..., 0] = vector_words(resize_flow(estimator(first, second), union.shape))[..., 0]
+        vector_words(both)[..., 1] = vector_words(resize_flow(estimator(second, first), union.shape))[..., 0]
+        complete_flow(both, union, scale=completion_scale, in_place=True)
         vector_words(forward[t][box])[..., 0] = vector_words(both)[..., 0]
         vector_words(backward[t][box])[..., 0] = vector_words(both)[..., 1]
 
@@ -114,124 +112,6 @@ def completed_flows(
         if on_pair is not None:
             on_pair()
     return forward, backward
-
-
-class _PairSettings(NamedTuple):
-    """What a pair's completed flows depend on besides its frames and holes (:func:`completed_flows`'s)."""
-
-    flow: str
-    flow_scale: float
-    flow_margin: int
-    completion_scale: float
-    reach: float
-    least: int
-
-
-def _pair_flows(frames: np.ndarray, grown: np.ndarray, boxes: list, settings: _PairSettings
-                ) -> tuple[tuple[slice, slice], np.ndarray]:
-    """One pair's completed flows in the box the fill reads them in: ``(box, both)``, ``both`` ``(h,w,4)``
-    float32, the forward flow in channels 0-1 and the backward flow in 2-3.
-
-    ``frames`` ``(2,H,W,3)`` uint8; ``grown`` ``(2,H,W)`` bool, the holes grown by the margin; ``boxes`` their
-    :func:`~vinpaint.arrays.occupied_box` (not both None).
-    """
-    box = _flow_box_around(_hull(*boxes), grown.shape[1:], reach=settings.reach, least=settings.least)
-    union = grown[0][box] | grown[1][box]
-    # a fresh estimator a pair: DIS keeps buffers from its last call, and one reused over boxes of
-    # other sizes measured 0.02 px apart, so the result depended on which thread took which pair
-    estimator = make_flow_estimator(settings.flow)
-    first, second = (gray_for_flow(frame, settings.flow_scale) for frame in frames[:, box[0], box[1]])
-    # both directions side by side, completed with one factorisation, in place (as estimate_flow
-    # and complete_flow compute them, without their copies)
-    both = np.empty((*union.shape, 4), np.float32)
-    vector_words(both)[..., 0] = vector_words(resize_flow(estimator(first, second), union.shape))[..., 0]
-    vector_words(both)[..., 1] = vector_words(resize_flow(estimator(second, first), union.shape))[..., 0]
-    complete_flow(both, union, scale=settings.completion_scale, in_place=True)
-    return box, both
-
-
-def _digest(frame_and_hole: tuple[np.ndarray, np.ndarray]) -> bytes:
-    """A digest of a frame's pixels and its hole (SHA-1 releases the GIL on buffers this large)."""
-    frame, hole = frame_and_hole
-    digest = hashlib.sha1(np.ascontiguousarray(frame))
-    digest.update(np.ascontiguousarray(hole))
-    digest.update(repr(frame.shape).encode())
-    return digest.digest()
-
-
-class FlowsAhead:
-    """The first pass's completed flows of the next window's frame pairs, computed on one background
-    thread while the current window is filled (its propagation and keyframe synthesis run on one core
-    and leave the other idle).
-
-    A pair's result is found by digests of its two frames' pixels and holes and the flow settings, so
-    it is used only for exactly the input it was computed from; any other pair (one with a filled
-    context frame, the robust-flow pass's) is computed by the engine as before.  The output is the same
-    with or without it.  The pipeline makes one per stream (:attr:`inpaint_propagate.flows_ahead`),
-    calls :meth:`submit` with each next window's frames and passes it to the engine as ``flows_ahead``.
-    """
-
-    def __init__(self, engine_options: dict) -> None:
-        defaults = {name: parameter.default for name, parameter in inspect.signature(inpaint_propagate).parameters.items()
-                    if parameter.default is not inspect.Parameter.empty}
-        self._options = {**defaults, **engine_options}
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="vinpaint-flows-ahead")
-        self._results: dict[tuple, Future] = {}
-        self._submitted: set[tuple] = set()
-
-    @staticmethod
-    def wanted(engine_options: dict) -> bool:
-        """Whether a stream filled with these options gains from it: a second core that the fill may use."""
-        return engine_options.get("threads", 0) != 1 and (os.cpu_count() or 1) > 1
-
-    def submit(self, frames: list[np.ndarray], holes: list[np.ndarray]) -> None:
-        """Start the pairs of consecutive ``frames`` (each ``(H,W,3)`` uint8, with its ``(H,W)`` bool hole)
-        that hold a hole; the results of the submit before this one are kept, older ones dropped."""
-        settings = self.settings(frames[0].shape[1]) if frames else None
-        grown = [None] * len(frames)
-        digests = [_digest(item) for item in zip(frames, holes)]
-
-        def pair(t: int) -> tuple[tuple[slice, slice], np.ndarray]:
-            for index in (t, t + 1):
-                if grown[index] is None:
-                    grown[index] = dilate_mask(holes[index], settings.flow_margin)
-            return _pair_flows(np.stack(frames[t : t + 2]), np.stack(grown[t : t + 2]),
-                               [occupied_box(grown[t]), occupied_box(grown[t + 1])], settings)
-
-        keys = set()
-        for t in range(len(frames) - 1):
-            if holes[t].any() or holes[t + 1].any():
-                key = (settings, digests[t], digests[t + 1])
-                keys.add(key)
-                if key not in self._results:
-                    self._results[key] = self._pool.submit(pair, t)
-        for key in set(self._results) - keys - self._submitted:
-            self._results.pop(key).cancel()
-        self._submitted = keys
-
-    def settings(self, width: int) -> _PairSettings:
-        """The first pass's flow settings on frames ``width`` pixels wide (as :func:`inpaint_propagate` sets them)."""
-        options = self._options
-        flow_scale = min(options["flow_scale"], (options["flow_max_width"] or flow_width_limit(width)) / width)
-        return _PairSettings(options["flow"], flow_scale, _FLOW_MARGIN, options["completion_scale"], _REACH, _LEAST)
-
-    def result(self, settings: _PairSettings, first: bytes, second: bytes) -> tuple[tuple[slice, slice], np.ndarray] | None:
-        """The pair's ``(box, both)`` (as :func:`_pair_flows` returns it), waited for, or None if not submitted.
-
-        A window reads each of its pairs once: a pair the next window does not hold is dropped once read.
-        """
-        key = (settings, first, second)
-        future = self._results.get(key)
-        if future is None or future.cancelled():
-            return None
-        if key not in self._submitted:
-            self._results.pop(key, None)
-        return future.result()
-
-    def close(self) -> None:
-        """Stop: pairs not started are dropped."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._results.clear()
 
 
 def _hull(first: tuple[slice, slice] | None, second: tuple[slice, slice] | None) -> tuple[slice, slice]:
@@ -291,7 +171,6 @@ def inpaint_propagate(
     flow_max_width: int = 0,
     synthesis_max_width: int = 1280,
     background: object = None,
-    flows_ahead: FlowsAhead | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> np.ndarray:
     """Flow-guided propagation with keyframe synthesis (the default engine).
@@ -340,8 +219,6 @@ def inpaint_propagate(
         background: reference frames of the whole shot (passed by the pipeline,
             :mod:`vinpaint.engines.background`): never-seen pixels are taken from them, aligned,
             before any synthesis.
-        flows_ahead: the first pass's flows of some of the window's frame pairs, computed beforehand
-            (passed by the pipeline, :class:`FlowsAhead`; the same flows as computed here).
         flow_max_width: the flow is computed at most this many pixels wide (``flow_scale`` is lowered
             for wider frames); 0 (the default) is 640, or half the frame's width up to 960 where that is
             wider (:func:`flow_width_limit`).  DIS's cost follows the pixel count, and the completed
@@ -397,7 +274,7 @@ def inpaint_propagate(
     flow_scale = min(flow_scale, (flow_max_width or flow_width_limit(frames.shape[2])) / frames.shape[2])
     flow_settings = {"flow": flow, "flow_scale": flow_scale, "completion_scale": completion_scale, "on_pair": steps.done,
                      "threads": threads}
-    flows = FlowPairs.from_flows(*completed_flows(frames, holes, ahead=flows_ahead, **flow_settings), threads=threads)
+    flows = FlowPairs.from_flows(*completed_flows(frames, holes, **flow_settings), threads=threads)
     settings = {"fill": fill, "max_keyframes": max_keyframes, "cubic": cubic, "one_sided_prior": one_sided_prior,
                 "disagreement_prior": disagreement_prior, "choose_above": _AGREE if fuse == "choose" else None,
                 "background": background, "threads": threads, "max_width": synthesis_max_width}
@@ -433,9 +310,6 @@ def inpaint_propagate(
 
 #: it copies from other frames: ``--shadows`` makes a plate of the lit ground with it (:mod:`vinpaint.pipeline`)
 inpaint_propagate.temporal_sources = True
-#: the pipeline computes the next window's first-pass flows with it while a window fills
-inpaint_propagate.flows_ahead = FlowsAhead
-
 
 
 def flow_width_limit(width: int) -> int:

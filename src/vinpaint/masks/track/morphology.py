@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ...arrays import disc
+from ...arrays import dilate_in_box, disc
 
 
 def dilate(mask: np.ndarray, pixels: int) -> np.ndarray:
-    """``(H,W)`` bool ``mask`` grown by a disc of radius ``pixels``."""
-    return cv2.dilate(mask.astype(np.uint8), disc(pixels)) > 0
+    """``(H,W)`` bool ``mask`` grown by a disc of radius ``pixels`` (worked in the box the result can reach)."""
+    return dilate_in_box(mask, disc(pixels))
 
 
 def erode(mask: np.ndarray, pixels: int, *, frame_edge: bool = False) -> np.ndarray:

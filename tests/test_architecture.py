@@ -129,6 +129,7 @@ def test_the_library_never_imports_the_cli_or_the_studio():
 
 def test_the_command_line_starts_without_the_mask_tools():
     # `vinpaint remove` starts faster without them (vinpaint.masks and SciPy's ndimage: about 0.2 s)
-    script = "import sys, vinpaint.cli; print(sorted(m for m in sys.modules if m.startswith(('vinpaint.masks', 'scipy.ndimage'))))"
+    script = ("import sys, vinpaint.cli\n"
+              "print(sorted(m for m in sys.modules if m.startswith(('vinpaint.masks', 'scipy.ndimage'))))")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"

@@ -397,7 +397,7 @@ def form_schema() -> dict[str, Any]:
 
 
 __all__ = [
-    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "PRESET_ENGINES", "REMOVE_OPTIONS", "TRACK_WORK_SIZE",
-    "OptionSpec", "defaults", "engine_option_specs", "form_schema", "load_config", "parse_value", "preset_engine_options", "spec_named",
-    "validate", "validate_all", "validate_engine_options",
+    "CONFIG_SECTIONS", "DEFAULT_PRESET", "ENCODE_OPTIONS", "PRESETS", "PRESET_ENGINES", "REMOVE_OPTIONS",
+    "TRACK_WORK_SIZE", "OptionSpec", "defaults", "engine_option_specs", "form_schema", "load_config", "parse_value",
+    "preset_engine_options", "spec_named", "validate", "validate_all", "validate_engine_options",
 ]

@@ -95,7 +95,8 @@ def work_size_option(function):
     # from the options table, not the tracker: importing vinpaint.masks would slow every command's start
     from ..options import TRACK_WORK_SIZE
 
-    return click.option("--work-size", default=TRACK_WORK_SIZE, show_default=True, type=click.IntRange(min=0), metavar="PX",
+    return click.option("--work-size", default=TRACK_WORK_SIZE, show_default=True, type=click.IntRange(min=0),
+                        metavar="PX",
                         help="Track at this long side in pixels (a larger clip is tracked downscaled and its masks "
                              "upsampled); 0 = the frames' own size (slower, finer edges).")(function)
 

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
 
+
 def working_shape(h: int, w: int, work_size: int | None) -> tuple[int, int]:
     """``(h, w)`` scaled so that its long side is at most ``work_size`` (unchanged if None or smaller)."""
     if work_size is None or max(h, w) <= work_size:
@@ -124,10 +125,10 @@ def track_masks(
         shots: shot cuts, never tracked across: ``"auto"`` (detected, :mod:`vinpaint.io.shots`),
             ``"none"``, a text file of cut frames, or a list of them.  Each shot is tracked from its own
             keyframes; a shot without one gets an empty mask and a logged warning naming its frames.
-        work_size: the long side, in pixels, at which the masks are tracked (default :data:`vinpaint.options.TRACK_WORK_SIZE`,
-            480): a larger clip is tracked downscaled (854x480 at 480x270), flow included, and each
-            object's soft mask is upsampled (bilinear) before the 0.5 threshold; the init masks are
-            kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
+        work_size: the long side, in pixels, at which the masks are tracked (default
+            :data:`vinpaint.options.TRACK_WORK_SIZE`, 480): a larger clip is tracked downscaled (854x480
+            at 480x270), flow included, and each object's soft mask is upsampled (bilinear) before the
+            0.5 threshold; the init masks are kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
         confidence: an empty :class:`TrackConfidence` to fill with how sure the tracker was of each
             frame (per object and per frame, and the frames it calls unsure); the masks are the same
             with or without it.

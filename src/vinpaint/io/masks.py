@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import InputNotFoundError, MaskMismatchError, OutputError, UnreadableInputError
 from ..wording import count_of
 from .images import IMAGE_EXTENSIONS, read_label_image, write_png
-from .readers import PyAVSource, is_stream, list_images
+from .readers import PyAVSource, list_images
 
 _ASPECT_TOLERANCE = 0.02  # 432x240 and 854x480 (DAVIS sizes) differ by 1.2 %
 #: the quality report ``vinpaint mask`` writes beside the masks (:mod:`vinpaint.masks.report`); not a mask
@@ -156,14 +156,10 @@ def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False,
     one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always, and
     one that is, or holds, one of ``inputs`` (the clip, masks or images being read: a frame folder
     holds ``NNNNN.png`` files too)."""
-    from .writers import _is_same_or_inside
+    from .writers import refuse_inputs
 
     folder = Path(folder)
-    for source in inputs:
-        if source is not None and not is_stream(source) and _is_same_or_inside(Path(source), folder):
-            what = "is" if Path(source).resolve() == folder.resolve() else "holds"
-            raise OutputError(f"the mask folder {folder} {what} the input {source}; vinpaint never overwrites its "
-                              "input: choose another folder")
+    refuse_inputs(folder, inputs, name="the mask folder", remedy="choose another folder")
     if folder.exists() and any(folder.iterdir()):
         if not overwrite:
             raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")

@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -604,6 +604,16 @@ def _is_same_or_inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def refuse_inputs(output: Path, inputs: Iterable[str | Path | None], *, name: str = "the output",
+                  remedy: str = "choose another output") -> None:
+    """Raise :class:`OutputError` if ``output`` is one of ``inputs`` or a folder holding one (None, standard
+    input and URLs are no file the output could be); ``name`` and ``remedy`` word the message."""
+    for source in inputs:
+        if source is not None and not is_stream(source) and _is_same_or_inside(Path(source), output):
+            what = "is an input" if Path(source).resolve() == output.resolve() else f"holds the input {source}"
+            raise OutputError(f"{name} {output} {what}; vinpaint never overwrites its input; {remedy}")
+
+
 def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), overwrite: bool = False) -> Path | str:
     """Validate an output path before any work is done, and prove it writable.
 
@@ -631,12 +641,7 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
     if not folder_output and path.suffix.lower() not in EXTENSIONS:
         valid = ", ".join(sorted(EXTENSIONS))
         raise OutputError(f"unknown output extension {path.suffix!r}; use one of {valid}, or a folder for PNG frames")
-    for source in inputs:
-        if source is None or is_stream(source):  # standard input or a URL is no file the output could be
-            continue
-        if _is_same_or_inside(Path(source), path):
-            what = "is an input" if Path(source).resolve() == path.resolve() else f"holds the input {source}"
-            raise OutputError(f"the output {path} {what}; vinpaint never overwrites its input; choose another output")
+    refuse_inputs(path, inputs)
     exists = path.exists() or path.is_symlink()
     if exists and not overwrite:
         raise OutputError(f"{path} exists; pass --overwrite to replace it")

@@ -128,7 +128,8 @@ def track_masks(
         work_size: the long side, in pixels, at which the masks are tracked (default
             :data:`vinpaint.options.TRACK_WORK_SIZE`, 480): a larger clip is tracked downscaled (854x480
             at 480x270), flow included, and each object's soft mask is upsampled (bilinear) before the
-            0.5 threshold; the init masks are kept exactly.  None tracks at the frames' own size (about 3x slower at 854x480).
+            0.5 threshold; the init masks are kept exactly.  None tracks at the frames' own size (about 3x
+            slower at 854x480).
         confidence: an empty :class:`TrackConfidence` to fill with how sure the tracker was of each
             frame (per object and per frame, and the frames it calls unsure); the masks are the same
             with or without it.

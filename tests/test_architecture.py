@@ -18,8 +18,8 @@ import vinpaint
 PACKAGE = Path(vinpaint.__file__).parent
 
 #: foundation modules and packages, and what they must never import
-LOWER = ("vinpaint.io", "vinpaint.flow", "vinpaint.fill", "vinpaint.arrays", "vinpaint.errors", "vinpaint.registry",
-         "vinpaint.composite")
+LOWER = ("vinpaint.io", "vinpaint.flow", "vinpaint.fill", "vinpaint.arrays", "vinpaint.threads", "vinpaint.errors",
+         "vinpaint.registry", "vinpaint.composite")
 UPPER = ("vinpaint.engines", "vinpaint.masks", "vinpaint.recipes", "vinpaint.cli", "vinpaint.studio", "vinpaint.bench",
          "vinpaint.evaluate", "vinpaint.pipeline")
 #: the edges: no library module imports these

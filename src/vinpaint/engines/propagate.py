@@ -32,8 +32,9 @@ from ..composite import poisson_blend
 from ..errors import InvalidOptionError
 from ..flow import complete_flow, make_flow_estimator, resize_flow
 from ..flow.estimators import gray_for_flow
-from .propagation import FlowPairs, both_directions, map_threads, propagate_with_pixels, sample_points
 from ..fill import SPATIAL_FILLERS, fill_spatial
+from ..threads import map_threads
+from .propagation import FlowPairs, both_directions, propagate_with_pixels, sample_points
 from . import ENGINES
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ one of them (often both) crossed something that moved through the hole.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
@@ -28,19 +28,9 @@ from numba import njit
 
 from ..arrays import bounding_box, mask_pixels, to_uint8, vector_words
 from ..flow import consistency
+from ..threads import map_threads
 
 T = TypeVar("T")
-
-
-def map_threads(function: Callable, items: Iterable, threads: int) -> Iterator:
-    """``map(function, items)`` on ``threads`` threads (0 = the machine's cores, at most 4: beyond that
-    the memory bandwidth, not the cores, sets the pace), results in order; in this thread if one."""
-    threads = threads if threads > 0 else min(os.cpu_count() or 1, 4)
-    if threads == 1:
-        yield from map(function, items)
-        return
-    with ThreadPoolExecutor(threads) as pool:
-        yield from pool.map(function, items)
 
 
 @dataclass

@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -44,6 +42,7 @@ from ...errors import InvalidArrayError, InvalidOptionError
 from ...flow import resize_flow, warp
 from ...io.shots import cuts_for_option, detect_cuts, shot_spans
 from ...options import TRACK_WORK_SIZE
+from ...threads import map_threads
 from .. import MASK_SOURCES
 from .anchors import estimate_mask_margin, split_anchors
 from .colour import ColourModel
@@ -211,8 +210,8 @@ def track_objects(
             progress(step * t // steps, t)
 
     work = working_shape(h, w, work_size)
-    small = frames if work == (h, w) else np.stack(_map_on_threads(
-        lambda frame: cv2.resize(frame, work[::-1], interpolation=cv2.INTER_AREA), frames))
+    small = frames if work == (h, w) else np.stack(list(map_threads(
+        lambda frame: cv2.resize(frame, work[::-1], interpolation=cv2.INTER_AREA), frames)))
     if work != (h, w):
         log.debug("tracking at %dx%d, the soft masks upsampled to %dx%d", work[1], work[0], w, h)
     with_plates = plate and refine and band and t > 1
@@ -298,14 +297,9 @@ def track_objects(
             labels[frame][wins] = object_id
             np.maximum(best, up, out=best)
 
-    _map_on_threads(upsample, range(t))  # each frame on its own: OpenCV and NumPy release the GIL
+    for _ in map_threads(upsample, range(t)):
+        pass  # each frame on its own: OpenCV and NumPy release the GIL
     return labels
-
-
-def _map_on_threads(function: Callable, items) -> list:
-    """``[function(item) for item in items]``, run on up to as many threads as CPUs (at most 8)."""
-    with ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1))) as pool:
-        return list(pool.map(function, items))
 
 
 def _track_shots(frames: np.ndarray, init: Mapping[int, np.ndarray], spans: list[tuple[int, int]],

@@ -82,6 +82,17 @@ def test_presets_build_valid_options_and_overrides_win():
         options_from_preset("turbo")
 
 
+def test_remove_takes_a_preset_by_name_with_its_overrides(small_clip):
+    from vinpaint import options_from_preset
+
+    frames, masks = small_clip.frames[:6], small_clip.masks[:6]
+    expected = remove(frames, masks, options_from_preset("fast", dilate=2))
+    assert np.array_equal(remove(frames, masks, preset="fast", dilate=2), expected)
+    assert not np.array_equal(remove(frames, masks, dilate=2), expected)  # the preset made a difference
+    with pytest.raises(InvalidOptionError, match="fast"):
+        remove(frames, masks, preset="turbo")
+
+
 def test_windows_of_large_frames_are_shortened_to_fit_memory_and_small_ones_kept():
     from vinpaint.pipeline import WINDOW_BYTES_PER_PIXEL, WINDOW_MEMORY, fitted_window
 

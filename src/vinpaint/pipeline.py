@@ -631,12 +631,14 @@ def remove(frames: np.ndarray, masks: np.ndarray, options: RemoveOptions | None 
         frames: ``(T,H,W,3)`` uint8 RGB.  masks: ``(T,H,W)`` (or one ``(H,W)``), non-zero = fill.
         returns: ``(T,H,W,3)`` uint8.
 
-    Options are a :class:`RemoveOptions` or its fields as keywords (``engine="perframe"``).
+    Options are a :class:`RemoveOptions` or its fields as keywords (``engine="perframe"``), with
+    ``preset=`` naming the preset they start from (:data:`vinpaint.options.PRESETS`).
 
     Example::
 
         import vinpaint
         clean = vinpaint.remove(frames, masks, dilate=4)
+        quick = vinpaint.remove(frames, masks, preset="fast")
     """
     options = _options(options, kwargs)
     frames = check_frames(frames)
@@ -770,7 +772,10 @@ def rewrite_video(
 def _options(options: RemoveOptions | None, overrides: dict) -> RemoveOptions:
     if options is not None and overrides:
         raise InvalidOptionError("pass either a RemoveOptions or keyword options, not both")
-    return options if options is not None else options_from_preset("default", **overrides)
+    if options is not None:
+        return options
+    overrides = dict(overrides)
+    return options_from_preset(overrides.pop("preset", DEFAULT_PRESET), **overrides)
 
 
 def _prefetch(iterable: Iterable, size: int = 8) -> Iterator:

@@ -114,3 +114,14 @@ def test_debug_shows_the_traceback(tmp_path, clip_files):
     _, masks = clip_files
     result = run("remove", tmp_path / "nope.mp4", "--mask", masks, "-o", tmp_path / "o.mp4", "--debug")
     assert result.exit_code != 0 and result.exception is not None
+
+
+def test_debug_turns_on_vinpaint_debug_logs_and_not_other_libraries(tmp_path, clip_files):
+    import logging
+
+    video, masks = clip_files
+    assert run("remove", video, "--mask", masks, "-o", tmp_path / "a.mp4", "--quiet", "--debug").exit_code == 0
+    assert logging.getLogger("vinpaint.engines").getEffectiveLevel() == logging.DEBUG
+    assert logging.getLogger("PIL.PngImagePlugin").getEffectiveLevel() > logging.DEBUG
+    assert run("remove", video, "--mask", masks, "-o", tmp_path / "b.mp4", "--quiet").exit_code == 0
+    assert logging.getLogger("vinpaint.engines").getEffectiveLevel() > logging.DEBUG

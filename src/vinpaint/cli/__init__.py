@@ -49,10 +49,17 @@ def _debug_requested() -> bool:
 def main(ctx: click.Context, debug: bool) -> None:
     """vinpaint: remove or replace a masked region of a video, without flicker, on a CPU."""
     ctx.meta["vinpaint.debug"] = debug
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _debug_logs(debug)
     # Dask sets its own loggers to INFO when it is imported (and in the worker processes it starts): a
     # --workers run would print some 30 lines of cluster start-up and shutdown; they are for --debug
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+
+
+def _debug_logs(debug: bool) -> None:
+    """vinpaint's own debug logs on or off; other libraries' (PIL's chunk-by-chunk PNG reading, numba's)
+    stay at warnings, or they would bury vinpaint's."""
+    logging.getLogger("vinpaint").setLevel(logging.DEBUG if debug else logging.NOTSET)
 
 
 def debug_option(function):
@@ -61,7 +68,7 @@ def debug_option(function):
     def enable(ctx: click.Context, _param, value: bool) -> bool:
         if value:
             ctx.meta["vinpaint.debug"] = True
-            logging.getLogger().setLevel(logging.DEBUG)
+            _debug_logs(True)
         return value
 
     return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=enable,

@@ -82,6 +82,22 @@ def test_presets_build_valid_options_and_overrides_win():
         options_from_preset("turbo")
 
 
+@pytest.mark.parametrize("given, kept", [((2, 5), (2, 5)), ("2-5", (2, 5)), ([0, 0], (0, 0))])
+def test_a_frame_range_is_a_pair_or_its_text(given, kept):
+    assert RemoveOptions(frame_range=given).frame_range == kept
+
+
+@pytest.mark.parametrize("given", ["2", "a-b", (1, 2, 3), 7, (5, 2), (-1, 3)])
+def test_a_bad_frame_range_is_the_packages_error(given):
+    with pytest.raises(InvalidOptionError, match="FIRST"):
+        RemoveOptions(frame_range=given)
+
+
+def test_an_engine_option_given_as_a_keyword_says_where_it_belongs(small_clip):
+    with pytest.raises(InvalidOptionError, match=r"engine_options=\{'fill': \.\.\.\}"):
+        remove(small_clip.frames[:4], small_clip.masks[:4], fill="telea")
+
+
 def test_remove_takes_a_preset_by_name_with_its_overrides(small_clip):
     from vinpaint import options_from_preset
 

@@ -60,7 +60,7 @@ def test_write_mask_folder_writes_255_for_fill_and_refuses_a_foreign_folder(tmp_
     masks = np.zeros((2, 4, 5), bool)
     masks[1, 1:3, 2:4] = True
     folder = write_mask_folder(masks, tmp_path / "masks")
-    assert sorted(p.name for p in folder.iterdir()) == ["00000.png", "00001.png"]
+    assert sorted(p.name for p in folder.glob("*.png")) == ["00000.png", "00001.png"]
     np.testing.assert_array_equal(read_label_image(folder / "00001.png") > 0, masks[1])
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("not a mask")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputNotFoundError, InvalidOptionError
+from .wording import count_of
 
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
@@ -163,6 +164,9 @@ DEFAULT_PRESET = "default"
 #: the long side, in pixels, at which masks are tracked by default (:mod:`vinpaint.masks.track`): larger
 #: clips are tracked downscaled (854x480 at 480x270) and their soft masks upsampled
 TRACK_WORK_SIZE = 480
+#: how far the object may reach from a positive click by default (:mod:`vinpaint.masks.click`), as a
+#: fraction of the frame's smaller side
+CLICK_RADIUS_FRACTION = 0.12
 
 
 def spec_named(name: str, table: Iterable[OptionSpec]) -> OptionSpec:
@@ -401,3 +405,14 @@ __all__ = [
     "TRACK_WORK_SIZE", "OptionSpec", "defaults", "engine_option_specs", "form_schema", "load_config", "parse_value",
     "preset_engine_options", "spec_named", "validate", "validate_all", "validate_engine_options",
 ]
+
+
+def check_frame_range(frame_range: tuple[int, int] | None, frame_count: int) -> None:
+    """Raise :class:`InvalidOptionError` unless ``frame_range`` (inclusive) lies within ``frame_count`` frames."""
+    if frame_range is None:
+        return
+    first, last = frame_range
+    if last >= frame_count:
+        raise InvalidOptionError(
+            f"frame range {first}-{last} is outside the clip, which has {count_of(frame_count, 'frame')} "
+            f"(0-{frame_count - 1}); give a range within it")

@@ -31,8 +31,8 @@ from .errors import InvalidOptionError, MaskMismatchError
 from .io import EncodeOptions, VideoSource, check_output, is_stream, open_masks, open_video, open_writer
 from .io.shots import cuts_for_option, mark_shot_starts
 from .options import PRESETS  # noqa: F401  (re-exported: vinpaint.PRESETS)
-from .options import (DEFAULT_PRESET, PRESET_ENGINES, REMOVE_OPTIONS, preset_engine_options, spec_named, validate,
-                      validate_engine_options)
+from .options import (DEFAULT_PRESET, PRESET_ENGINES, REMOVE_OPTIONS, check_frame_range, preset_engine_options,
+                      spec_named, validate, validate_engine_options)
 from .wording import count_of
 
 if TYPE_CHECKING:
@@ -106,11 +106,21 @@ class RemoveOptions:
         for spec in REMOVE_OPTIONS:  # values are stored as the table's types (feather=2 -> 2.0)
             object.__setattr__(self, spec.name, validate(spec, getattr(self, spec.name)))
         if self.frame_range is not None:
-            first, last = self.frame_range
-            if first < 0 or last < first:
-                raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
+            object.__setattr__(self, "frame_range", _checked_frame_range(self.frame_range))
         object.__setattr__(self, "engine_options", validate_engine_options(self.engine, self.engine_options))
         object.__setattr__(self, "references", _checked_references(self.references))
+
+
+def _checked_frame_range(value) -> tuple[int, int]:
+    """``(first, last)`` from a pair of whole numbers or ``"FIRST-LAST"`` (as ``--frames`` takes it)."""
+    pair = value.split("-") if isinstance(value, str) else value
+    try:
+        first, last = (int(part) for part in pair)
+    except (TypeError, ValueError):
+        raise InvalidOptionError(f"frame_range must be (FIRST, LAST) or 'FIRST-LAST', got {value!r}") from None
+    if first < 0 or last < first:
+        raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
+    return first, last
 
 
 def _checked_references(references) -> dict:
@@ -162,8 +172,11 @@ def options_from_preset(preset: str = DEFAULT_PRESET, *, engine: str | None = No
     engine_options = {**preset_engine_options(preset, engine), **overrides.pop("engine_options", {})}
     unknown = sorted(set(overrides) - set(RemoveOptions.__dataclass_fields__))
     if unknown:
+        of_engine = [name for name in unknown if name in inspect.signature(ENGINES.get(engine)).parameters]
+        hint = (f"; {', '.join(of_engine)} belong(s) to the engine {engine!r}: pass engine_options="
+                f"{{{', '.join(f'{name!r}: ...' for name in of_engine)}}}") if of_engine else ""
         raise InvalidOptionError(f"unknown option(s) {', '.join(unknown)}; "
-                                 f"valid options: {', '.join(RemoveOptions.__dataclass_fields__)}")
+                                 f"valid options: {', '.join(RemoveOptions.__dataclass_fields__)}{hint}")
     return RemoveOptions(engine=engine, engine_options=engine_options, **overrides)
 
 
@@ -420,17 +433,6 @@ def _shot_starts_aside(marked: Iterator[tuple[np.ndarray, bool]], starts: set[in
         if starts_shot:
             starts.add(index)
         yield frame, starts_shot
-
-
-def check_frame_range(frame_range: tuple[int, int] | None, frame_count: int) -> None:
-    """Raise :class:`InvalidOptionError` unless ``frame_range`` (inclusive) lies within ``frame_count`` frames."""
-    if frame_range is None:
-        return
-    first, last = frame_range
-    if last >= frame_count:
-        raise InvalidOptionError(
-            f"frame range {first}-{last} is outside the clip, which has {count_of(frame_count, 'frame')} "
-            f"(0-{frame_count - 1}); give a range within it")
 
 
 class _ProgressReporter:

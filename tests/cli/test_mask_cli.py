@@ -137,3 +137,24 @@ def test_no_mask_command_writes_into_its_input(clip_folder, holder):
     result = run("mask", "box", clip_folder, "--box", "0:10,20,30,40", "-o", into, "--overwrite")
     assert result.exit_code != 0 and "never overwrites its input" in result.output
     assert np.array_equal(open_video(clip_folder).read_all(), before)
+
+
+def test_a_mask_folder_that_cannot_be_written_is_refused_before_the_tracking(clip_folder, tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "00000.png").write_bytes(b"drawn by hand")
+
+    def no_tracking(*args, **kwargs):
+        raise AssertionError("the masks were tracked before the folder was checked")
+
+    monkeypatch.setattr("vinpaint.masks.track.track_masks", no_tracking)
+    init = tmp_path / "init.png"
+    write_png(init, np.ones((96, 160), bool))
+    result = run("mask", "track", clip_folder, "--init", f"0:{init}", "-o", mine, "--overwrite")
+    assert result.exit_code == 2 and "not written by vinpaint" in result.output
+    assert (mine / "00000.png").read_bytes() == b"drawn by hand"
+
+
+def test_a_frame_range_beyond_the_clip_is_refused_as_remove_refuses_it(clip_folder, tmp_path):
+    result = run("mask", "box", clip_folder, "--box", "0:10,20,30,40", "--frames", "8-20", "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "outside the clip" in result.output

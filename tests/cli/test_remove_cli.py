@@ -125,3 +125,12 @@ def test_debug_turns_on_vinpaint_debug_logs_and_not_other_libraries(tmp_path, cl
     assert logging.getLogger("PIL.PngImagePlugin").getEffectiveLevel() > logging.DEBUG
     assert run("remove", video, "--mask", masks, "-o", tmp_path / "b.mp4", "--quiet").exit_code == 0
     assert logging.getLogger("vinpaint.engines").getEffectiveLevel() > logging.DEBUG
+
+
+@pytest.mark.parametrize("args", [["--crf", "99"], ["--bogus"], ["--frames", "5-2"]], ids=["range", "unknown", "frames"])
+def test_a_mistake_on_the_command_line_is_one_error_line(tmp_path, clip_files, args):
+    video, masks = clip_files
+    result = run("remove", video, "--mask", masks, "-o", tmp_path / "o.mp4", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and result.output.strip().count("\n") == 0, result.output
+    assert "remove --help" in result.output

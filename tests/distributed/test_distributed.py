@@ -188,3 +188,11 @@ def test_a_chunk_writes_how_many_of_its_frames_are_done(tmp_path, monkeypatch):
     fill_chunk(str(video), str(masks), str(segment), chunk.to_dict(), stamps, [], task_options(OPTIONS, None),
                asdict(EncodeOptions()))
     assert segments.frames_done(segment) == chunk.last - chunk.first + 1
+
+
+def test_a_folder_batch_written_into_its_own_folder_skips_its_earlier_outputs(tmp_path):
+    for name in ("a.mp4", "a.mkv", "b.mp4"):  # a.mkv: the output of a.mp4 from an earlier run
+        (tmp_path / name).write_bytes(b"")
+    items = read_batch(tmp_path, output_folder=tmp_path, suffix=".mkv", job="watermark")
+    assert [Path(item.input).name for item in items] == ["a.mp4", "b.mp4"]
+    assert [Path(item.output).name for item in items] == ["a.mkv", "b.mkv"]

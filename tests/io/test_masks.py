@@ -95,6 +95,49 @@ def test_a_mask_folder_holding_other_files_is_never_replaced(tmp_path):
     folder = tmp_path / "masks"
     folder.mkdir()
     (folder / "drawn-by-hand.png").write_bytes(b"not vinpaint's")
-    with pytest.raises(OutputError, match="did not write"):
+    with pytest.raises(OutputError, match="not written by vinpaint"):
         write_mask_folder(np.zeros((2, 8, 8), bool), folder, overwrite=True)
     assert (folder / "drawn-by-hand.png").read_bytes() == b"not vinpaint's"
+
+
+def test_a_folder_of_the_users_own_numbered_masks_is_never_replaced(tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.io.masks import write_mask_folder
+
+    folder = tmp_path / "masks"
+    folder.mkdir()
+    (folder / "00000.png").write_bytes(b"drawn by hand")  # named as vinpaint names masks, not marked as its own
+    with pytest.raises(OutputError, match="not written by vinpaint"):
+        write_mask_folder(np.zeros((2, 8, 8), bool), folder, overwrite=True)
+    assert (folder / "00000.png").read_bytes() == b"drawn by hand"
+
+
+def test_a_mask_folder_vinpaint_wrote_is_replaced_only_with_overwrite(tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.io.masks import write_mask_folder
+
+    folder = write_mask_folder(np.ones((3, 8, 8), bool), tmp_path / "masks")
+    with pytest.raises(OutputError, match="--overwrite"):
+        write_mask_folder(np.zeros((2, 8, 8), bool), folder)
+    write_mask_folder(np.zeros((2, 8, 8), bool), folder, overwrite=True)
+    assert sorted(p.name for p in folder.glob("*.png")) == ["00000.png", "00001.png"]
+    assert not open_masks(folder, 2, 8, 8).read_all().any()
+
+
+def test_a_file_where_the_mask_folder_should_be_is_refused(tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.io.masks import write_mask_folder
+
+    (tmp_path / "poster.png").write_bytes(b"mine")
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        write_mask_folder(np.zeros((2, 8, 8), bool), tmp_path / "poster.png", overwrite=True)
+    assert (tmp_path / "poster.png").read_bytes() == b"mine"
+
+
+def test_a_mask_folder_named_like_an_image_is_refused(tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.io.masks import write_mask_folder
+
+    with pytest.raises(OutputError, match="folder name"):
+        write_mask_folder(np.zeros((2, 8, 8), bool), tmp_path / "logo.png")
+    assert not (tmp_path / "logo.png").exists()

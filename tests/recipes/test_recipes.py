@@ -106,6 +106,37 @@ def test_remove_watermark_without_overlay_says_so(tmp_path, panning):
         remove_watermark(source, tmp_path / "out")
 
 
+@pytest.mark.parametrize("make_target, message", [
+    (lambda tmp: (tmp / "poster.png", (tmp / "poster.png").write_bytes(b"mine"))[0], "not written by vinpaint"),
+    (lambda tmp: tmp / "mask.txt", "must be a .png"),
+    (lambda tmp: tmp / "missing" / "mask.png", "does not exist"),
+    (lambda tmp: tmp / "in" / "00000.png", "input folder"),
+    (lambda tmp: tmp / "out" / "mask.png", "the output"),
+], ids=["a file of the user's", "not png", "no folder", "an input frame", "inside the output"])
+def test_remove_watermark_refuses_a_bad_mask_image_before_any_work(tmp_path, panning, monkeypatch, make_target,
+                                                                     message):
+    source = write_clip(tmp_path / "in", panning.frames[:4])
+    target = make_target(tmp_path)
+    before = target.read_bytes() if target.is_file() else None
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the overlay was searched for before the mask image was checked")
+
+    monkeypatch.setattr("vinpaint.masks.detectors.watermark.find_watermark_by_shot", no_work)
+    with pytest.raises(OutputError, match=message):
+        remove_watermark(source, tmp_path / "out", save_mask=target, overwrite=True)
+    assert (target.read_bytes() if target.is_file() else None) == before
+
+
+def test_remove_watermark_replaces_its_own_mask_image_only_with_overwrite(tmp_path):
+    write_png(tmp_path / "mask.png", np.zeros((4, 4), bool))  # as an earlier run wrote it
+    from vinpaint.io.writers import check_image_output
+
+    with pytest.raises(OutputError, match="--overwrite"):
+        check_image_output(tmp_path / "mask.png")
+    assert check_image_output(tmp_path / "mask.png", overwrite=True) == tmp_path / "mask.png"
+
+
 # -- anonymize -------------------------------------------------------------------------------------
 
 def test_anonymize_blurs_the_face_in_every_frame_and_nothing_else(tmp_path, faces_clip):
@@ -113,7 +144,7 @@ def test_anonymize_blurs_the_face_in_every_frame_and_nothing_else(tmp_path, face
     source = write_clip(tmp_path / "in", frames)
     result = anonymize(source, tmp_path / "out", method="blur", save_masks=tmp_path / "masks")
     out = read_clip(result.output)
-    masks = np.stack([cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 0 for p in sorted((tmp_path / "masks").iterdir())])
+    masks = np.stack([cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) > 0 for p in sorted((tmp_path / "masks").glob("*.png"))])
     assert result.masked_frames == len(frames)
     for t in range(len(frames)):
         face = box_region(truth[t], frames.shape[1:3])
@@ -151,6 +182,13 @@ def test_anonymize_bad_options(tmp_path, panning, options, message):
         anonymize(source, tmp_path / "out", **options)
 
 
+def test_anonymize_refuses_a_mask_folder_that_is_the_output_before_any_work(tmp_path, panning):
+    source = write_clip(tmp_path / "in", panning.frames[:4])
+    with pytest.raises(OutputError, match="same place"):
+        anonymize(source, tmp_path / "same", save_masks=tmp_path / "same")
+    assert not (tmp_path / "same").exists()
+
+
 def test_anonymize_missing_input(tmp_path):
     with pytest.raises(InputNotFoundError):
         anonymize(tmp_path / "nope.mp4", tmp_path / "out.mp4")
@@ -181,6 +219,7 @@ def test_background_colour_keeps_the_subject_bit_for_bit(tmp_path, panning):
     out = read_clip(result.output)
     np.testing.assert_array_equal(out[subject], frames[subject])
     assert (out[~subject] == (0, 255, 0)).all()
+    assert result.masked_fraction == pytest.approx((~subject).mean())  # what was replaced, not what was kept
 
 
 def test_background_image_and_looped_video(tmp_path, panning):

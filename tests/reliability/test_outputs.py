@@ -24,7 +24,7 @@ from tests.reliability.media import (
 from vinpaint.cli import main
 from vinpaint.errors import OutputError
 from vinpaint.io import check_output, open_video
-from vinpaint.io.writers import remove_stale_temporaries
+from vinpaint.io.writers import FOLDER_MARK, mark_folder, remove_stale_temporaries
 
 FRAMES = 6
 
@@ -75,7 +75,7 @@ def test_existing_folder_with_unrelated_files_is_neither_emptied_nor_changed(cli
     before = sha256_tree(target)
     code, output = run_remove(video, "-m", masks, "-o", target, "--overwrite")
     assert code == 2
-    assert "notes.txt" in output and "did not write" in output
+    assert "not written by vinpaint" in output
     assert sha256_tree(target) == before
     assert target.stat().st_mode & 0o777 == 0o755
 
@@ -85,14 +85,35 @@ def test_existing_frame_folder_is_replaced_and_keeps_its_mode(clip, tmp_path):
     target = tmp_path / "d"
     target.mkdir()
     os.chmod(target, 0o750)
+    mark_folder(target)  # as an earlier run left it
     for index in range(FRAMES + 3):  # more stale frames than the new output has
         (target / f"{index:05d}.png").write_bytes(b"old frame")
     code, output = run_remove(video, "-m", masks, "-o", target, "--overwrite")
     assert code == 0, output
-    assert sorted(p.name for p in target.iterdir()) == [f"{index:05d}.png" for index in range(FRAMES)]
+    assert sorted(p.name for p in target.iterdir()) == [FOLDER_MARK] + [f"{index:05d}.png" for index in range(FRAMES)]
     assert open_video(target).info.frame_count == FRAMES
     assert target.stat().st_mode & 0o777 == 0o750
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "x"]  # no temporary folder left
+
+
+def test_a_folder_of_the_users_own_frames_is_never_replaced_even_with_overwrite(clip, tmp_path):
+    video, masks = clip
+    target = tmp_path / "mine"
+    target.mkdir()
+    for index in range(FRAMES):  # named just as vinpaint names its frames, but not marked as its output
+        (target / f"{index:05d}.png").write_bytes(b"my frame")
+    before = sha256_tree(target)
+    code, output = run_remove(video, "-m", masks, "-o", target, "--overwrite")
+    assert code == 2 and "not written by vinpaint" in output
+    assert sha256_tree(target) == before
+
+
+def test_an_empty_existing_folder_is_filled_without_overwrite(clip, tmp_path):
+    video, masks = clip
+    (tmp_path / "empty").mkdir()
+    code, output = run_remove(video, "-m", masks, "-o", tmp_path / "empty")
+    assert code == 0, output
+    assert open_video(tmp_path / "empty").info.frame_count == FRAMES
 
 
 @pytest.mark.parametrize("name", ["x.mp4", "vp_out"])
@@ -115,7 +136,7 @@ def test_output_path_that_is_a_folder_of_other_files_is_refused(clip, tmp_path):
     (tmp_path / "out.mp4").mkdir()
     (tmp_path / "out.mp4" / "keep.txt").write_text("x")
     code, output = run_remove(video, "-m", masks, "-o", tmp_path / "out.mp4", "--overwrite")
-    assert code == 2 and "keep.txt" in output and "did not write" in output
+    assert code == 2 and "folder" in output
     assert (tmp_path / "out.mp4" / "keep.txt").read_text() == "x"
 
 

@@ -17,9 +17,17 @@ from ..errors import VinpaintError
 
 
 class _Group(click.Group):
+    def make_context(self, *args, **kwargs) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:
+            _usage_error(error)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command's own parsing: a bad value, an unknown option
+            _usage_error(error)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except VinpaintError as error:
@@ -35,6 +43,16 @@ class _Group(click.Group):
                 raise
             click.echo(f"error: {type(error).__name__}: {error} (run with --debug for the traceback)", err=True)
             sys.exit(1)
+
+
+def _usage_error(error: click.UsageError) -> None:
+    """A mistake on the command line as one line, like every other error (click's own shows the usage
+    lines first); a command given without arguments still shows its help."""
+    if isinstance(error, getattr(click.exceptions, "NoArgsIsHelpError", ())):
+        raise error
+    hint = f" (see {error.ctx.command_path} --help)" if error.ctx is not None else ""
+    click.echo(f"error: {error.format_message()}{hint}", err=True)
+    sys.exit(error.exit_code)
 
 
 def _debug_requested() -> bool:

@@ -19,6 +19,7 @@ import numpy as np
 from . import debug_option, main
 from .options import FrameRange, IdList
 from .progress import progress_bar
+from ..options import CLICK_RADIUS_FRACTION
 
 if TYPE_CHECKING:
     from ..masks.track import TrackConfidence
@@ -51,7 +52,10 @@ def mask_output_options(function):
 
     @functools.wraps(function)
     def with_inputs(**kwargs):
+        from ..io.masks import check_mask_folder
+
         inputs = tuple(kwargs[name] for name in ("input_path", "mask_path", "json_path") if kwargs.get(name))
+        check_mask_folder(kwargs["output"], overwrite=kwargs["overwrite"], inputs=inputs)  # before the work
         return function(**kwargs, inputs=inputs)
 
     for option in reversed(options):
@@ -234,7 +238,8 @@ def track_command(input_path, inits, ids, flow, band, motion, no_refine, no_plat
 @click.option("--box", "box_text", default=None, metavar="[FRAME:]X,Y,W,H",
               help="A box around the object (on the points' frame, or frame 0), alone or with points.")
 @click.option("--radius", type=click.FloatRange(min=1), default=None,
-              help="How far (px) the object may reach from a positive point (default: a quarter of the frame).")
+              help=f"How far (px) the object may reach from a positive point (default: "
+                   f"{CLICK_RADIUS_FRACTION:.0%} of the frame's smaller side).")
 @click.option("--no-track", is_flag=True, help="Only the clicked frames' segments, no tracking.")
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="A SAM-style image encoder (.onnx) to segment with instead of GrabCut (needs vinpaint[onnx]).")

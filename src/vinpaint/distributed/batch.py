@@ -74,8 +74,14 @@ def read_batch(path: str | Path, *, output_folder: str | Path | None = None, mas
         if output_folder is None:
             raise InvalidOptionError("a batch folder needs an output folder (--output-folder)")
         out = Path(output_folder)
+        videos = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith("."))
+        # a batch written into its own folder finds its earlier outputs there: they are not inputs
+        outputs = {(out / (video.stem + suffix)).resolve(): video for video in videos}
         items = []
-        for video in sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")):
+        for video in videos:
+            if outputs.get(video.resolve(), video) != video:
+                log.info("batch: %s is the output of %s, not an input", video.name, outputs[video.resolve()].name)
+                continue
             own = next((c for c in (video.with_name(video.stem + ".mask.png"), video.with_name(video.stem + ".masks"))
                         if c.exists()), None)
             chosen = mask or own

@@ -10,6 +10,9 @@ from ..errors import UnreadableInputError
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"})
 LOSSY_EXTENSIONS = frozenset({".jpg", ".jpeg", ".webp"})
+#: what every file vinpaint writes says of itself (a PNG's ``Comment`` text, a video's ``comment`` tag):
+#: ``--overwrite`` replaces only a file saying it
+WRITTEN_BY = "written by vinpaint"
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -60,10 +63,24 @@ def read_label_image(path: str | Path) -> np.ndarray:
 
 
 def write_png(path: str | Path, image: np.ndarray) -> None:
-    """Write ``(H,W,3)`` uint8 RGB or ``(H,W)`` uint8/bool as PNG."""
+    """Write ``(H,W,3)`` uint8 RGB or ``(H,W)`` uint8/bool as PNG, its ``Comment`` :data:`WRITTEN_BY`."""
     from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
 
     array = np.asarray(image)
     if array.dtype == bool:
         array = array.astype(np.uint8) * 255
-    Image.fromarray(array).save(path, compress_level=1)
+    info = PngInfo()
+    info.add_text("Comment", WRITTEN_BY)
+    Image.fromarray(array).save(path, compress_level=1, pnginfo=info)
+
+
+def png_written_by_vinpaint(path: str | Path) -> bool:
+    """Whether ``path`` is a PNG that :func:`write_png` wrote (its ``Comment`` is :data:`WRITTEN_BY`)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.format == "PNG" and image.text.get("Comment") == WRITTEN_BY
+    except (UnidentifiedImageError, OSError):
+        return False

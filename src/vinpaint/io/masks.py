@@ -150,26 +150,42 @@ def open_masks(path: str | Path, frame_count: int | None, height: int, width: in
 MASK_NAME = re.compile(r"\d{5}\.png")
 
 
-def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False,
-                        inputs: Iterable[str | Path | None] = ()) -> Path:
-    """Create ``folder`` for mask PNGs, emptied of old ones; refuse a non-empty one unless ``overwrite``,
-    one holding files vinpaint did not write (other than ``NNNNN.png`` masks and its report) always, and
-    one that is, or holds, one of ``inputs`` (the clip, masks or images being read: a frame folder
-    holds ``NNNNN.png`` files too)."""
-    from .writers import refuse_inputs
+def check_mask_folder(folder: str | Path, *, overwrite: bool = False,
+                      inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Refuse, before any work, a mask folder vinpaint may not fill (:class:`OutputError`): one that is,
+    or holds, one of ``inputs`` (the clip, masks or images being read: a frame folder holds
+    ``NNNNN.png`` files too), a file, a non-empty folder vinpaint did not mark as its own
+    (:func:`~vinpaint.io.writers.refuse_foreign_folder`), or without ``overwrite``, and one holding
+    files other than its ``NNNNN.png`` masks and report.  Creates nothing; returns the folder."""
+    from .writers import FOLDER_MARK, refuse_foreign_folder, refuse_inputs
 
     folder = Path(folder)
     refuse_inputs(folder, inputs, name="the mask folder", remedy="choose another folder")
-    if folder.exists() and any(folder.iterdir()):
-        if not overwrite:
-            raise OutputError(f"{folder} exists and is not empty; pass --overwrite to replace its masks")
-        strangers = sorted(entry.name for entry in folder.iterdir()
-                           if not (entry.is_file() and (MASK_NAME.fullmatch(entry.name) or entry.name == REPORT_FILE)))
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder; give a folder for the masks")
+    if not folder.exists() and folder.suffix.lower() in IMAGE_EXTENSIONS:
+        raise OutputError(f"masks are written as a folder of PNGs, one a frame: give a folder name, not the image "
+                          f"name {folder.name}")
+    if folder.is_dir():
+        refuse_foreign_folder(folder, overwrite=overwrite, what="mask folder")
+        strangers = sorted(entry.name for entry in folder.iterdir() if not (entry.is_file() and (
+            MASK_NAME.fullmatch(entry.name) or entry.name in (REPORT_FILE, FOLDER_MARK))))
         if strangers:
             raise OutputError(f"{folder} holds files vinpaint did not write ({', '.join(strangers[:3])}"
                               f"{' and more' if len(strangers) > 3 else ''}); vinpaint replaces a mask folder only if "
                               "it holds nothing but its NNNNN.png masks: choose another folder")
+    return folder
+
+
+def prepare_mask_folder(folder: str | Path, *, overwrite: bool = False,
+                        inputs: Iterable[str | Path | None] = ()) -> Path:
+    """Create ``folder`` for mask PNGs (:func:`check_mask_folder` first), marked as vinpaint's and
+    emptied of old masks."""
+    from .writers import mark_folder
+
+    folder = check_mask_folder(folder, overwrite=overwrite, inputs=inputs)
     folder.mkdir(parents=True, exist_ok=True)
+    mark_folder(folder)
     for old in folder.iterdir():
         if MASK_NAME.fullmatch(old.name):
             old.unlink()

@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import OutputError
 from ..options import ENCODE_OPTIONS, spec_named, validate
 from ..registry import Registry
-from .images import write_png
+from .images import WRITTEN_BY, png_written_by_vinpaint, write_png
 from .readers import Frame, VideoInfo, is_stream
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,34 @@ class VideoSink:
 WRITERS: Registry[type[VideoSink]] = Registry("writer")
 
 #: the ``comment`` tag of every video file vinpaint writes: ``--overwrite`` replaces only a file carrying it
-OUTPUT_MARK = "written by vinpaint"
+OUTPUT_MARK = WRITTEN_BY
+#: the file vinpaint puts in every folder it fills (PNG frames, masks): ``--overwrite`` replaces a folder
+#: that holds anything only if it carries this mark (a folder of the user's own ``NNNNN.png`` frames
+#: looks just like vinpaint's otherwise); hidden, so readers of the folder skip it
+FOLDER_MARK = ".vinpaint"
+
+
+def mark_folder(folder: str | Path) -> None:
+    """Put :data:`FOLDER_MARK` in ``folder``: vinpaint wrote it, and may replace it with ``--overwrite``."""
+    (Path(folder) / FOLDER_MARK).write_text(f"{OUTPUT_MARK}\n", encoding="utf-8")
+
+
+def refuse_foreign_folder(folder: Path, *, overwrite: bool, what: str = "output folder") -> None:
+    """Raise :class:`OutputError` unless ``folder`` (an existing folder) may be filled: empty, or marked by
+    vinpaint (:data:`FOLDER_MARK`) and ``overwrite`` given.  A folder vinpaint did not mark is refused even
+    with ``overwrite``, whatever it holds."""
+    try:
+        empty = not any(os.scandir(folder))
+    except OSError as error:
+        raise _wrap_os_error(folder, error) from None
+    if empty:
+        return
+    if not (folder / FOLDER_MARK).is_file():
+        raise OutputError(f"{folder} is not empty and was not written by vinpaint (it has no {FOLDER_MARK} mark); "
+                          f"vinpaint fills only an empty {what} or one it wrote (even with --overwrite): choose "
+                          "another, or empty it yourself")
+    if not overwrite:
+        raise OutputError(f"{folder} exists; pass --overwrite (overwrite=True) to replace it")
 
 
 def written_by_vinpaint(path: str | Path) -> bool:
@@ -445,13 +472,15 @@ class StreamSink(VideoSink):
 class PngFolderSink(VideoSink):
     """A folder of lossless PNG frames ``00000.png, 00001.png...`` (no audio, no timestamps).
 
-    Frames go to a temporary folder beside the target, renamed on success.  An existing target is
-    replaced only when it holds nothing but such frames (checked again here); its mode is kept.
+    Frames go to a temporary folder beside the target, marked as vinpaint's (:data:`FOLDER_MARK`) and
+    renamed on success.  An existing target is replaced only when it is empty, or marked and holding
+    nothing but such frames (checked again here); its mode is kept.
     """
 
     def __init__(self, path: Path, info: VideoInfo, options: EncodeOptions, *, audio_source: Path | None) -> None:
         self.path = path
         self.temporary = _make_temporary_folder(path)
+        mark_folder(self.temporary)
         if audio_source and info.audio_streams:
             log.warning("a folder of frames cannot hold audio: the %d audio stream(s) are not written", info.audio_streams)
         if info.bit_depth > 8:
@@ -468,6 +497,7 @@ class PngFolderSink(VideoSink):
     def close(self) -> None:
         try:
             if self.path.exists() or self.path.is_symlink():
+                refuse_foreign_folder(self.path, overwrite=True)  # again: the folder may have been filled since
                 mode = self.path.stat().st_mode & 0o7777
                 _remove_frames_folder(self.path)
                 os.chmod(self.temporary, mode)
@@ -486,7 +516,8 @@ class PngFolderSink(VideoSink):
 def _frames_folder_strangers(folder: Path) -> list[str]:
     """Names in ``folder`` that a PNG folder writer would not have written."""
     return sorted(entry.name for entry in os.scandir(folder)
-                  if not (FRAME_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)))
+                  if not ((FRAME_NAME.fullmatch(entry.name) or entry.name == FOLDER_MARK)
+                          and entry.is_file(follow_symlinks=False)))
 
 
 def _remove_frames_folder(folder: Path, *, missing_ok: bool = False) -> None:
@@ -604,6 +635,48 @@ def _is_same_or_inside(path: Path, folder: Path) -> bool:
         return False
 
 
+def refuse_overlap(path: Path, other: Path, *, name: str, other_name: str) -> None:
+    """Raise :class:`OutputError` if two outputs of one job are the same path or one lies in the other
+    (the second written would replace or fill the first)."""
+    if _is_same_or_inside(path, other) or _is_same_or_inside(other, path):
+        raise OutputError(f"{name} {path} and {other_name} {other} are the same place or one holds the other; "
+                          "give each its own")
+
+
+def check_image_output(path: str | Path, *, inputs: Iterable[str | Path | None] = (), overwrite: bool = False,
+                       name: str = "the mask image") -> Path:
+    """Validate, before any work, a PNG file a job will write beside its output (``--save-mask``): a
+    ``.png`` name, not an input nor in an input folder, in an existing writable folder; an existing file
+    is replaced only with
+    ``overwrite`` and only if vinpaint wrote it (:func:`~vinpaint.io.images.png_written_by_vinpaint`).
+
+    Raises:
+        OutputError: any of these is not so, with what to do instead.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"{name} {path} must be a .png file; give a name ending in .png")
+    refuse_inputs(path, inputs, name=name, remedy="choose another file")
+    for source in inputs:  # an image in a frame or mask folder would be read as one of its frames next time
+        if (source is not None and not is_stream(source) and Path(source).is_dir()
+                and _is_same_or_inside(path, Path(source))):
+            raise OutputError(f"{name} {path} lies in the input folder {source}, where it would be read as a frame; "
+                              "choose a file outside it")
+    if path.is_dir():
+        raise OutputError(f"{name} {path} is a folder; give a file name ending in .png")
+    if path.exists() or path.is_symlink():
+        if not png_written_by_vinpaint(path):
+            raise OutputError(f"{path} exists and was not written by vinpaint, which replaces only its own files "
+                              "(even with --overwrite); choose another file, or remove it yourself")
+        if not overwrite:
+            raise OutputError(f"{path} exists; pass --overwrite (overwrite=True) to replace it")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise OutputError(f"the folder {parent} of {name} does not exist")
+    _probe_writable(parent, path)
+    return path
+
+
 def refuse_inputs(output: Path, inputs: Iterable[str | Path | None], *, name: str = "the output",
                   remedy: str = "choose another output") -> None:
     """Raise :class:`OutputError` if ``output`` is one of ``inputs`` or a folder holding one (None, standard
@@ -619,7 +692,8 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
 
     The output may be neither an input nor a folder holding one.  An existing output is replaced only
     with ``overwrite``, and then only if vinpaint wrote it: a video file carrying :data:`OUTPUT_MARK`,
-    a folder holding nothing but ``NNNNN.png`` frames.
+    a folder carrying :data:`FOLDER_MARK` and holding nothing but ``NNNNN.png`` frames.  An empty
+    folder is filled.
     A file is created and removed beside the output, so an unwritable place fails here and not after
     the fill.  What killed runs left beside the output is removed.  A stream (``-`` for standard
     output, an FFmpeg URL) has no file to check: it is returned as given, and ``-`` is refused when
@@ -643,23 +717,21 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
         raise OutputError(f"unknown output extension {path.suffix!r}; use one of {valid}, or a folder for PNG frames")
     refuse_inputs(path, inputs)
     exists = path.exists() or path.is_symlink()
-    if exists and not overwrite:
-        raise OutputError(f"{path} exists; pass --overwrite to replace it")
-    if exists and not folder_output and not path.is_dir() and not written_by_vinpaint(path):
-        raise OutputError(f"{path} exists and was not written by vinpaint, which replaces only its own outputs "
-                          "(even with --overwrite); choose another output, or remove the file yourself")
     if exists and path.is_dir():
         if not folder_output:
             raise OutputError(f"{path} is a folder; give a file name ending in {path.suffix} or another path")
-        try:
-            strangers = _frames_folder_strangers(path)
-        except OSError as error:
-            raise _wrap_os_error(path, error) from None
+        refuse_foreign_folder(path, overwrite=overwrite)
+        strangers = _frames_folder_strangers(path)
         if strangers:
             raise OutputError(f"{path} holds files vinpaint did not write ({_list_names(strangers)}); "
                               "vinpaint replaces a folder only if it holds nothing but its NNNNN.png frames")
     elif exists and folder_output:
         raise OutputError(f"{path} is a file, not a folder; choose another output")
+    elif exists and not written_by_vinpaint(path):
+        raise OutputError(f"{path} exists and was not written by vinpaint, which replaces only its own outputs "
+                          "(even with --overwrite); choose another output, or remove the file yourself")
+    elif exists and not overwrite:
+        raise OutputError(f"{path} exists; pass --overwrite (overwrite=True) to replace it")
     parent = path.resolve().parent
     if not parent.is_dir():
         raise OutputError(f"the output folder {parent} does not exist")

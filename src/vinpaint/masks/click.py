@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InvalidOptionError
+from ..options import CLICK_RADIUS_FRACTION
 from . import MASK_SOURCES
 from .track import track_masks
 
 log = logging.getLogger(__name__)
 
 #: default reach of the object from a positive point, as a fraction of the frame's smaller side
-RADIUS_FRACTION = 0.12
+RADIUS_FRACTION = CLICK_RADIUS_FRACTION
 #: the frames whose motion against the clicked frame tells what moves with the click
 NEIGHBOUR_OFFSETS = (-3, 3)
 

@@ -12,6 +12,7 @@ from scipy.ndimage import uniform_filter1d
 from ..arrays import dilate_mask
 from ..errors import InvalidOptionError
 from ..io.masks import prepare_mask_folder, write_mask_folder
+from ..options import check_frame_range
 
 
 def smooth_masks_temporally(masks: np.ndarray, radius: int) -> np.ndarray:
@@ -42,8 +43,9 @@ def postprocess_masks(
     out = dilate_mask(out, dilate)
     if frame_range is not None:
         first, last = frame_range
-        if first < 0 or last < first or first >= len(out):
-            raise InvalidOptionError(f"frame range {first}-{last} is outside the clip's {len(out)} frames (0-{len(out) - 1})")
+        if first < 0 or last < first:
+            raise InvalidOptionError(f"frame range must be FIRST-LAST with 0 <= FIRST <= LAST, got {first}-{last}")
+        check_frame_range(frame_range, len(out))
         out[:first] = False
         out[last + 1 :] = False
     return out

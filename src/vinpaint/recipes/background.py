@@ -60,8 +60,9 @@ def replace_background(
     stats = _MaskStats()
 
     def transform(images: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        for image, keep in zip(images, stats.watch(iter(subject)), strict=True):
-            yield composite(image, next(backgrounds), ~keep, feather=feather)
+        # the job's mask is what it replaces: everything but the subject
+        for image, replaced in zip(images, stats.watch(~keep for keep in subject), strict=True):
+            yield composite(image, next(backgrounds), replaced, feather=feather)
 
     _rewrite(input_path, output, transform, encode=encode, fps=fps, overwrite=overwrite, progress=progress)
     return JobResult(output, stats.frames, stats.fraction)

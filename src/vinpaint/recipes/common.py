@@ -9,8 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import open_video
-from ..io.masks import stream_to_mask_folder
+from ..io import is_stream, open_video
+from ..io.masks import check_mask_folder, stream_to_mask_folder
+from ..io.writers import refuse_overlap
 from ..pipeline import RemoveOptions, remove_stream, rewrite_video
 
 
@@ -55,6 +56,16 @@ class _MaskStats:
     @property
     def fraction(self) -> float:
         return self.total / self.count if self.count else 0.0
+
+
+def _check_saved_masks(folder: str | Path | None, output: Path, input_path: str | Path, overwrite: bool) -> None:
+    """Before any work: the mask folder a job was asked to keep (``--save-masks``) may be filled
+    (:func:`~vinpaint.io.masks.check_mask_folder`), and is apart from the output (each would replace the other)."""
+    if folder is None:
+        return
+    check_mask_folder(folder, overwrite=overwrite, inputs=(input_path,))
+    if not is_stream(output):
+        refuse_overlap(Path(folder), Path(output), name="the mask folder", other_name="the output")
 
 
 def _saving(masks: Iterable[np.ndarray], folder: str | Path, overwrite: bool,

@@ -15,7 +15,7 @@ from ..composite import composite
 from ..errors import InvalidOptionError
 from ..io import EncodeOptions, check_output, open_video
 from ..pipeline import RemoveOptions
-from .common import JobResult, Progress, _MaskStats, _inpaint_transform, _rewrite, _saving
+from .common import JobResult, Progress, _check_saved_masks, _MaskStats, _inpaint_transform, _rewrite, _saving
 
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ def anonymize(
         raise InvalidOptionError(f"margin must be >= 0, got {margin}")
     object_detector, class_ids = _load_detector(detector, classes, score)
     output = check_output(output_path, inputs=(input_path,), overwrite=overwrite)
+    _check_saved_masks(save_masks, output, input_path, overwrite)
     source = open_video(input_path, fps=fps)
     info = source.info
     keep = min(keep, confidence)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..io import EncodeOptions, check_output, open_video
 from ..pipeline import RemoveOptions
-from .common import JobResult, Progress, _MaskStats, _inpaint_transform, _rewrite, _saving
+from .common import JobResult, Progress, _check_saved_masks, _MaskStats, _inpaint_transform, _rewrite, _saving
 
 
 # --------------------------------------------------------------------------------------------------
@@ -40,6 +40,7 @@ def restore(
     from ..masks.detectors.damage import iter_damage_masks
 
     output = check_output(output_path, inputs=(input_path,), overwrite=overwrite)
+    _check_saved_masks(save_masks, output, input_path, overwrite)
     options = options or RemoveOptions(dilate=2)
     count = open_video(input_path, fps=fps).info.frame_count
     stats = _MaskStats()

@@ -168,10 +168,10 @@ def test_config_unknown_key_names_the_valid_ones(tmp_path):
         load_config(path)
 
 
-def test_config_value_out_of_range_names_the_flag(tmp_path):
+def test_config_value_out_of_range_names_the_file_and_the_flag(tmp_path):
     path = tmp_path / "vinpaint.toml"
     path.write_text("crf = 60\n")
-    with pytest.raises(InvalidOptionError, match="--crf must be in 0-51"):
+    with pytest.raises(InvalidOptionError, match=r"vinpaint\.toml: --crf must be in 0-51"):
         load_config(path)
 
 

@@ -362,7 +362,10 @@ def load_config(path: str | Path) -> dict[str, dict[str, Any]]:
             return
         for name, table in tables.items():
             if section in (None, name) and any(spec.name == key for spec in table):
-                config[name][key] = validate(spec_named(key, table), value)
+                try:
+                    config[name][key] = validate(spec_named(key, table), value)
+                except InvalidOptionError as error:
+                    raise InvalidOptionError(f"{path}: {error}") from None
                 return
         where = f"[{section}]" if section else "the top level"
         raise InvalidOptionError(f"{path}: unknown key {key!r} in {where}; valid keys: {', '.join(valid)}")

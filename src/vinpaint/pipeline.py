@@ -362,7 +362,8 @@ def _remove_causal(inpainter, options: RemoveOptions, frames: Iterable[np.ndarra
             if not options.allow_full_mask:
                 raise MaskMismatchError(f"the mask covers every pixel of frame {index} and no earlier frame of its shot "
                                         "shows anything: there is nothing to fill from; shrink the mask, or allow a "
-                                        "full mask (--allow-full-mask) to fill such frames with neutral grey")
+                                        "full mask (--allow-full-mask, allow_full_mask=True) to fill such frames "
+                                        "with neutral grey")
             log.warning("the mask covers every pixel of frame %d and nothing was seen before it: neutral grey", index)
             result = np.full_like(frame, 128)
         else:
@@ -601,7 +602,7 @@ def _fill_from_nothing(options: RemoveOptions, originals: list[np.ndarray], firs
                  f"unmasked frame after them ({first_known}) is beyond the reach of the window and context")
         remedy = "shrink the mask or raise the context"
     raise MaskMismatchError(f"{where}: there is nothing to fill from; {remedy}, or allow a full mask "
-                            "(--allow-full-mask) to fill those frames with neutral grey")
+                            "(--allow-full-mask, allow_full_mask=True) to fill those frames with neutral grey")
 
 
 def _strict_zip(frames: Iterable[np.ndarray], masks: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, np.ndarray]]:

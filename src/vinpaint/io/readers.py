@@ -156,7 +156,7 @@ class PyAVSource(VideoSource):
                 pix_fmt = first.format.name
                 bit_depth = max((component.bits for component in first.format.components), default=8)
         except av.FFmpegError as error:
-            raise UnreadableInputError(f"cannot read {self.path} as a video: {error}") from None
+            raise UnreadableInputError(f"cannot read {self.path} as a video: {_reason(error)}") from None
         if rotation % 180:
             width, height = height, width
         if count <= 0:
@@ -249,8 +249,8 @@ class StreamSource(VideoSource):
             self.container = av.open(self.url, format=format, options=dict(_STREAM_INPUT_OPTIONS))
         except av.FFmpegError as error:
             where = "standard input" if self.url == "pipe:0" else self.url
-            raise UnreadableInputError(f"cannot read {where} as a video stream: {error}; pipe a streamable container "
-                                       "(ffmpeg ... -f nut -) or name its format (--input-format)") from None
+            raise UnreadableInputError(f"cannot read {where} as a video stream: {_reason(error)}; pipe a streamable "
+                                       "container (ffmpeg ... -f nut -) or name its format (--input-format)") from None
         if not self.container.streams.video:
             self.container.close()
             raise UnreadableInputError(f"{url} has no video stream")
@@ -289,7 +289,7 @@ class StreamSource(VideoSource):
                 yield Frame(image, pts)
         except av.FFmpegError as error:
             where = "standard input" if self.url == "pipe:0" else self.url
-            reason = getattr(error, "strerror", None) or str(error)  # FFmpeg's words, without its error number
+            reason = _reason(error)
             hint = ("; a container whose index comes last (.mp4, .mov) cannot be read from a pipe: pipe a "
                     "streamable one (ffmpeg ... -f nut - or -f mpegts -)") if decoded == 0 else ""
             raise UnreadableInputError(f"decoding {where} failed at frame {decoded}: {reason}{hint}") from None
@@ -333,3 +333,9 @@ def open_video(path: str | Path, *, fps: float | None = None, format: str | None
     if path.is_dir():
         return READERS.get("folder")(path, fps=fps)
     return READERS.get("video")(path)
+
+
+def _reason(error: Exception) -> str:
+    """FFmpeg's words for ``error``, without its error number and path ("Invalid data found when processing
+    input")."""
+    return getattr(error, "strerror", None) or str(error)

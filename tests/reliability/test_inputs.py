@@ -73,6 +73,15 @@ def test_missing_mask_names_the_path(inputs, outputs, clip):
     assert_outputs(outputs)
 
 
+def test_a_file_that_is_no_video_is_refused_in_ffmpegs_words_without_its_error_number(inputs, outputs, masks):
+    garbage = inputs / "notes.mp4"
+    garbage.write_bytes(b"not a video")
+    result = run_remove(inputs, garbage, "-m", masks, "-o", outputs / "out.mp4")
+    assert_exit(result, 2, "notes.mp4", "Invalid data")
+    assert "Errno" not in result.output
+    assert_outputs(outputs)
+
+
 def test_truncated_video_is_refused(inputs, outputs, clip, masks):
     # PyAV writes the mp4 index (moov) last: half the file has frames but no index.
     broken = truncated_copy(clip, inputs / "broken.mp4", clip.stat().st_size // 2)

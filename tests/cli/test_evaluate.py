@@ -108,3 +108,33 @@ def test_bench_command_on_a_tiny_folder_writes_its_table(tmp_path):
 def test_bench_command_with_a_missing_data_folder_is_one_error_line(tmp_path):
     result = run("bench", "--data", tmp_path / "nope", "--no-speed", "-q")
     assert result.exit_code == 2 and "data folder not found" in result.output
+
+
+@pytest.mark.parametrize("option, target, message", [
+    ("--json", "mine.json", "not written by vinpaint"),
+    ("--plot", "masks/00003.png", "input folder"),
+    ("--plot", "plot.txt", "must be a .png"),
+    ("--json", "nowhere/eval.json", "does not exist"),
+])
+def test_eval_refuses_a_report_path_it_may_not_write_before_measuring(case_files, monkeypatch, option, target,
+                                                                      message):
+    _, inputs, masks, truth, root = case_files
+    (root / "mine.json").write_text('{"my": "notes"}')
+    before = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+    def no_measuring(*args, **kwargs):
+        raise AssertionError("measured before the report path was checked")
+
+    monkeypatch.setattr(bench, "evaluate_files", no_measuring)
+    result = run("eval", truth, "--mask", masks, "--truth", truth, option, root / target)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == before
+
+
+def test_eval_replaces_its_own_report_only_with_overwrite(case_files, tmp_path):
+    _, inputs, masks, truth, _ = case_files
+    args = ["eval", truth, "--mask", masks, "--truth", truth, "--json", tmp_path / "e.json", "--plot", tmp_path / "e.png"]
+    assert run(*args).exit_code == 0
+    again = run(*args)
+    assert again.exit_code == 2 and "--overwrite" in again.output
+    assert run(*args, "--overwrite").exit_code == 0, "its own report and plot are replaced"

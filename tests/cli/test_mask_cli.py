@@ -144,10 +144,10 @@ def test_a_mask_folder_that_cannot_be_written_is_refused_before_the_tracking(cli
     mine.mkdir()
     (mine / "00000.png").write_bytes(b"drawn by hand")
 
-    def no_tracking(*args, **kwargs):
-        raise AssertionError("the masks were tracked before the folder was checked")
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the clip was read before the folder was checked")
 
-    monkeypatch.setattr("vinpaint.masks.track.track_masks", no_tracking)
+    monkeypatch.setattr("vinpaint.cli.mask.read_clip", no_reading)
     init = tmp_path / "init.png"
     write_png(init, np.ones((96, 160), bool))
     result = run("mask", "track", clip_folder, "--init", f"0:{init}", "-o", mine, "--overwrite")
@@ -157,4 +157,15 @@ def test_a_mask_folder_that_cannot_be_written_is_refused_before_the_tracking(cli
 
 def test_a_frame_range_beyond_the_clip_is_refused_as_remove_refuses_it(clip_folder, tmp_path):
     result = run("mask", "box", clip_folder, "--box", "0:10,20,30,40", "--frames", "8-20", "-o", tmp_path / "m")
+    assert result.exit_code == 2 and "outside the clip" in result.output
+
+
+def test_a_frame_range_beyond_the_clip_is_refused_before_the_tracking(clip_folder, tmp_path, monkeypatch):
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the clip was read before the frame range was checked")
+
+    monkeypatch.setattr("vinpaint.cli.mask.read_clip", no_reading)
+    init = tmp_path / "init.png"
+    write_png(init, np.ones((96, 160), bool))
+    result = run("mask", "track", clip_folder, "--init", f"0:{init}", "--frames", "8-20", "-o", tmp_path / "m")
     assert result.exit_code == 2 and "outside the clip" in result.output

@@ -108,7 +108,7 @@ def test_remove_watermark_without_overlay_says_so(tmp_path, panning):
 
 @pytest.mark.parametrize("make_target, message", [
     (lambda tmp: (tmp / "poster.png", (tmp / "poster.png").write_bytes(b"mine"))[0], "not written by vinpaint"),
-    (lambda tmp: tmp / "mask.txt", "must be a .png"),
+    (lambda tmp: tmp / "mask.txt", "must be a .png file"),
     (lambda tmp: tmp / "missing" / "mask.png", "does not exist"),
     (lambda tmp: tmp / "in" / "00000.png", "input folder"),
     (lambda tmp: tmp / "out" / "mask.png", "the output"),
@@ -130,11 +130,11 @@ def test_remove_watermark_refuses_a_bad_mask_image_before_any_work(tmp_path, pan
 
 def test_remove_watermark_replaces_its_own_mask_image_only_with_overwrite(tmp_path):
     write_png(tmp_path / "mask.png", np.zeros((4, 4), bool))  # as an earlier run wrote it
-    from vinpaint.io.writers import check_image_output
+    from vinpaint.io.writers import check_file_output
 
     with pytest.raises(OutputError, match="--overwrite"):
-        check_image_output(tmp_path / "mask.png")
-    assert check_image_output(tmp_path / "mask.png", overwrite=True) == tmp_path / "mask.png"
+        check_file_output(tmp_path / "mask.png")
+    assert check_file_output(tmp_path / "mask.png", overwrite=True) == tmp_path / "mask.png"
 
 
 # -- anonymize -------------------------------------------------------------------------------------

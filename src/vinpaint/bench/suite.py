@@ -50,6 +50,7 @@ from ..evaluate.metrics import EvalReport, evaluate, psnr, temporal_reference
 from ..evaluate.report import json_safe
 from ..fill import fill_telea
 from ..io import encode_frames, open_masks, open_video, write_png
+from ..io.images import WRITTEN_BY
 from ..io.masks import write_mask_folder
 from ..options import parse_value
 from ..pipeline import RemoveOptions, remove
@@ -743,7 +744,7 @@ def plot_per_frame(reports: dict[str, EvalReport], path: str | Path, *, title: s
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, metadata={"Comment": WRITTEN_BY})  # as every PNG vinpaint writes: see io.writers
     plt.close(fig)
     return path
 

@@ -29,19 +29,30 @@ from .options import IdList, click_options
               help="Write every number, per-frame lists included, to this JSON file.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="Plot the per-frame curves to this PNG.")
+@click.option("--overwrite", is_flag=True, help="Replace the JSON and plot of an earlier vinpaint eval.")
 @debug_option
-def eval_command(result_path, mask_path, truth_path, original_path, dilate, mask_ids, flow, json_path, plot_path):
+def eval_command(result_path, mask_path, truth_path, original_path, dilate, mask_ids, flow, json_path, plot_path,
+                 overwrite):
     """Measure a filled video RESULT (a video or a frame folder): quality, flicker, seams, sharpness.
 
     Example: vinpaint eval clean.mp4 --mask masks/ --original clip.mp4 --json eval.json
     """
     from ..bench.suite import evaluate_files, format_report, plot_per_frame, to_json
+    from ..io.images import WRITTEN_BY
+    from ..io.writers import check_file_output, refuse_overlap
 
+    inputs = (result_path, mask_path, truth_path, original_path)
+    if json_path:
+        check_file_output(json_path, suffixes=(".json",), inputs=inputs, overwrite=overwrite, name="the JSON report")
+    if plot_path:
+        check_file_output(plot_path, suffixes=(".png",), inputs=inputs, overwrite=overwrite, name="the plot")
+        if json_path:
+            refuse_overlap(plot_path, json_path, name="the plot", other_name="the JSON report")
     report = evaluate_files(result_path, mask_path, truth=truth_path, original=original_path, dilate=dilate,
                             mask_ids=mask_ids, flow=flow)
     click.echo(format_report(report))
     if json_path:
-        json_path.write_text(to_json(report.to_dict()) + "\n")
+        json_path.write_text(to_json({"written_by": WRITTEN_BY, **report.to_dict()}) + "\n")
         click.echo(f"json: {json_path}")
     if plot_path:
         plot_per_frame({result_path.name: report}, plot_path, title=str(result_path.name),

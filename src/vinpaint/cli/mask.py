@@ -52,10 +52,16 @@ def mask_output_options(function):
 
     @functools.wraps(function)
     def with_inputs(**kwargs):
+        from ..io import open_video
         from ..io.masks import check_mask_folder
+        from ..options import check_frame_range
 
         inputs = tuple(kwargs[name] for name in ("input_path", "mask_path", "json_path") if kwargs.get(name))
-        check_mask_folder(kwargs["output"], overwrite=kwargs["overwrite"], inputs=inputs)  # before the work
+        # what can be checked before the work is: the folder, and the range against the clip's length
+        check_mask_folder(kwargs["output"], overwrite=kwargs["overwrite"], inputs=inputs)
+        if kwargs.get("frame_range") and kwargs.get("input_path"):
+            clip = open_video(kwargs["input_path"], fps=kwargs.get("fps"))
+            check_frame_range(kwargs["frame_range"], clip.info.frame_count)
         return function(**kwargs, inputs=inputs)
 
     for option in reversed(options):

@@ -157,14 +157,14 @@ def check_mask_folder(folder: str | Path, *, overwrite: bool = False,
     ``NNNNN.png`` files too), a file, a non-empty folder vinpaint did not mark as its own
     (:func:`~vinpaint.io.writers.refuse_foreign_folder`), or without ``overwrite``, and one holding
     files other than its ``NNNNN.png`` masks and report.  Creates nothing; returns the folder."""
-    from .writers import FOLDER_MARK, refuse_foreign_folder, refuse_inputs
+    from .writers import EXTENSIONS, FOLDER_MARK, refuse_foreign_folder, refuse_inputs
 
     folder = Path(folder)
     refuse_inputs(folder, inputs, name="the mask folder", remedy="choose another folder")
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder} is a file, not a folder; give a folder for the masks")
-    if not folder.exists() and folder.suffix.lower() in IMAGE_EXTENSIONS:
-        raise OutputError(f"masks are written as a folder of PNGs, one a frame: give a folder name, not the image "
+    if not folder.exists() and (folder.suffix.lower() in IMAGE_EXTENSIONS or folder.suffix.lower() in EXTENSIONS):
+        raise OutputError(f"masks are written as a folder of PNGs, one a frame: give a folder name, not the file "
                           f"name {folder.name}")
     if folder.is_dir():
         refuse_foreign_folder(folder, overwrite=overwrite, what="mask folder")

@@ -15,6 +15,7 @@ replaced only when it holds nothing but ``NNNNN.png`` frames.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import re
@@ -643,38 +644,54 @@ def refuse_overlap(path: Path, other: Path, *, name: str, other_name: str) -> No
                           "give each its own")
 
 
-def check_image_output(path: str | Path, *, inputs: Iterable[str | Path | None] = (), overwrite: bool = False,
-                       name: str = "the mask image") -> Path:
-    """Validate, before any work, a PNG file a job will write beside its output (``--save-mask``): a
-    ``.png`` name, not an input nor in an input folder, in an existing writable folder; an existing file
-    is replaced only with
-    ``overwrite`` and only if vinpaint wrote it (:func:`~vinpaint.io.images.png_written_by_vinpaint`).
+def check_file_output(path: str | Path, *, suffixes: tuple[str, ...] = (".png",), inputs: Iterable[str | Path | None] = (),
+                      overwrite: bool = False, name: str = "the mask image") -> Path:
+    """Validate, before any work, a file a command will write beside its output (``--save-mask``,
+    ``eval --json`` and ``--plot``): a name ending in one of ``suffixes``, not an input nor in an input
+    folder, in an existing writable folder; an existing file is replaced only with ``overwrite`` and
+    only if vinpaint wrote it (:func:`file_written_by_vinpaint`).
 
     Raises:
         OutputError: any of these is not so, with what to do instead.
     """
     path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise OutputError(f"{name} {path} must be a .png file; give a name ending in .png")
+    if path.is_dir():
+        raise OutputError(f"{name} {path} is a folder; give a file name ending in {' or '.join(suffixes)}")
+    if path.suffix.lower() not in suffixes:
+        raise OutputError(f"{name} {path} must be a {' or '.join(suffixes)} file; give a name ending in that")
     refuse_inputs(path, inputs, name=name, remedy="choose another file")
     for source in inputs:  # an image in a frame or mask folder would be read as one of its frames next time
         if (source is not None and not is_stream(source) and Path(source).is_dir()
                 and _is_same_or_inside(path, Path(source))):
             raise OutputError(f"{name} {path} lies in the input folder {source}, where it would be read as a frame; "
                               "choose a file outside it")
-    if path.is_dir():
-        raise OutputError(f"{name} {path} is a folder; give a file name ending in .png")
     if path.exists() or path.is_symlink():
-        if not png_written_by_vinpaint(path):
+        if not file_written_by_vinpaint(path):
             raise OutputError(f"{path} exists and was not written by vinpaint, which replaces only its own files "
                               "(even with --overwrite); choose another file, or remove it yourself")
         if not overwrite:
-            raise OutputError(f"{path} exists; pass --overwrite (overwrite=True) to replace it")
+            raise OutputError(f"{path} exists; pass --overwrite to replace it")
     parent = path.resolve().parent
     if not parent.is_dir():
-        raise OutputError(f"the folder {parent} of {name} does not exist")
+        raise OutputError(f"the folder {parent} of {name} does not exist; create it or choose another")
     _probe_writable(parent, path)
     return path
+
+
+def file_written_by_vinpaint(path: str | Path) -> bool:
+    """Whether vinpaint wrote the file ``path``: a PNG whose ``Comment`` is :data:`WRITTEN_BY`
+    (:func:`~vinpaint.io.images.write_png`, vinpaint's plots), a JSON object whose ``written_by`` is, or a
+    video carrying :data:`OUTPUT_MARK`."""
+    path = Path(path)
+    if path.suffix.lower() == ".png":
+        return png_written_by_vinpaint(path)
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(data, dict) and data.get("written_by") == WRITTEN_BY
+    return written_by_vinpaint(path)
 
 
 def refuse_inputs(output: Path, inputs: Iterable[str | Path | None], *, name: str = "the output",
@@ -763,12 +780,13 @@ def _add_video_stream(container, codec: str, info: VideoInfo, pix_fmt: str, code
     return stream
 
 
-def encode_frames(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18) -> Path:
+def encode_frames(frames: np.ndarray, path: str | Path, *, fps: int = 25, crf: int = 18, overwrite: bool = True) -> Path:
     """Write ``frames`` ``(T,H,W,3)`` uint8 RGB to a video file whose extension picks the codec, at ``fps``
-    with timestamps 0, 1, 2... (synthetic clips for demos, tests and benchmarks); returns ``path``."""
+    with timestamps 0, 1, 2... (synthetic clips for demos, tests and benchmarks); returns ``path``.  An
+    existing file is replaced only if vinpaint wrote it (:func:`check_output`), and with ``overwrite``."""
     from fractions import Fraction
 
-    path = Path(path)
+    path = Path(check_output(path, overwrite=overwrite))
     info = VideoInfo(path, frames.shape[2], frames.shape[1], len(frames), Fraction(fps), Fraction(1, fps))
     with open_writer(path, info, options=EncodeOptions(crf=crf)) as writer:
         for index, frame in enumerate(frames):

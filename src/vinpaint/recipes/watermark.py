@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import VinpaintError
 from ..io import EncodeOptions, check_output, is_stream, write_png
-from ..io.writers import check_image_output, refuse_overlap
+from ..io.writers import check_file_output, refuse_overlap
 from ..pipeline import RemoveOptions, remove_stream
 from .common import JobResult, Progress, _rewrite
 
@@ -57,7 +57,7 @@ def remove_watermark(
     if save_mask is not None:
         if not is_stream(output):
             refuse_overlap(Path(save_mask), Path(output), name="the mask image", other_name="the output")
-        save_mask = check_image_output(save_mask, inputs=(input_path,), overwrite=overwrite)
+        save_mask = check_file_output(save_mask, inputs=(input_path,), overwrite=overwrite)
     overlays = find_watermark_by_shot(input_path, samples=samples, fps=fps, shots=options.shots,
                                       **(detect_options or {}))
     if not any(overlay.mask.any() for overlay in overlays):

@@ -93,8 +93,9 @@ def safe_display_name(filename: str) -> str:
 
 
 #: FFmpeg's AVERROR_INVALIDDATA, which PyAV reports as "[Errno 1094995529] Invalid data found when
-#: processing input: '<path>'" (negative on some platforms)
-_INVALID_DATA = re.compile(r"\[Errno -?1094995529\][^;()]*?(?:: '[^']*')?(?=$|[;()]|, )")
+#: processing input: '<path>'" (negative on some platforms), and vinpaint's readers as its words alone
+_INVALID_DATA = re.compile(r"(?:\[Errno -?1094995529\][^;()]*?|Invalid data found when processing input)"
+                           r"(?:: '[^']*')?(?=$|[;()]|, )")
 _ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\]\s*")
 _QUOTED_PATH = re.compile(r"""(['"])([^'"\n]*[/\\][^'"\n]*)\1""")
 #: an absolute POSIX path, a home-relative one, or a Windows one (the page's own API routes are not paths)

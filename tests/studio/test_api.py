@@ -399,3 +399,24 @@ def test_page_cannot_name_a_model_file(client, studio_clip):
                             json={"options": {"engine_options": {"fill": "onnx:/etc/hostname"}}})
     assert response.status_code == 422
     assert "command line" in response.json()["detail"]
+
+
+def test_the_studio_never_fills_a_folder_of_the_users(studio_data, tmp_path):
+    from vinpaint.errors import OutputError
+    from vinpaint.studio import create_app
+
+    mine = tmp_path / "frames"
+    mine.mkdir()
+    (mine / "00000.png").write_bytes(b"my frame")
+    with pytest.raises(OutputError, match="did not write"):
+        create_app(studio_data, mine)
+    assert sorted(path.name for path in mine.iterdir()) == ["00000.png"]
+
+
+def test_a_studio_that_fails_to_start_leaves_no_work_folder(studio_data, tmp_path):
+    from vinpaint.errors import VinpaintError
+    from vinpaint.studio import create_app
+
+    with pytest.raises(VinpaintError):
+        create_app(studio_data, tmp_path / "work", segmenter=tmp_path / "missing_encoder.onnx")
+    assert not (tmp_path / "work").exists()

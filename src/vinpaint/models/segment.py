@@ -46,8 +46,8 @@ class OnnxSegmenter:
 
     def __init__(self, encoder: str | Path, decoder: str | Path | None = None, *, encoder_card=None,
                  decoder_card=None, providers=None) -> None:
+        self.encoder = load_model(encoder, providers=providers)  # a missing encoder is named first
         decoder = Path(decoder) if decoder is not None else decoder_beside(encoder)
-        self.encoder = load_model(encoder, providers=providers)
         self.decoder = load_model(decoder, providers=providers)
         self.encoder_card: ModelCard = model_card(self.encoder, "segment-encoder", read_card_overrides(encoder, encoder_card))
         self.decoder_card: ModelCard = model_card(self.decoder, "segment-decoder", read_card_overrides(decoder, decoder_card))

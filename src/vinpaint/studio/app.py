@@ -377,11 +377,12 @@ def create_app(
         InvalidOptionError: both ``dask_workers`` and ``scheduler``, or a scheduler that cannot be reached.
         MissingDependencyError: a cluster asked for without Dask installed.
     """
+    segmenter = load_segmenter(segmenter)  # before the work folder is made: a missing model leaves nothing behind
     studio = Studio(Path(data_dir) if data_dir is not None else None, Path(work_dir),
                     max_upload_bytes=int(max_upload_bytes), workers=workers, preview_frames=preview_frames,
                     jpeg_quality=jpeg_quality)
     try:
-        studio.segmenter = load_segmenter(segmenter)
+        studio.segmenter = segmenter
         if dask_workers or scheduler or dask_client is not None:
             studio.cluster = ClusterRuns(client=dask_client, workers=dask_workers, scheduler=scheduler,
                                          chunk_frames=chunk_frames)

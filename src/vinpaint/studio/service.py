@@ -62,6 +62,7 @@ from ..io import (
     write_png,
 )
 from ..io.readers import list_images
+from ..io.writers import FOLDER_MARK, mark_folder
 from ..masks.click import NEIGHBOUR_OFFSETS, neighbouring_frames, segment_from_points
 from ..masks.make import make_masks
 from ..masks.postprocess import write_mask_folder
@@ -83,6 +84,9 @@ MASK_METHODS = ("track", "static", "data")
 _OVERLAY_RGB = (255, 48, 48)
 #: kinds of preview: ``quick`` (the fast preset at reduced size, a few frames) or ``full`` (the page's options)
 PREVIEW_QUALITIES = ("quick", "full")
+#: what the studio keeps in its work folder (the job database with SQLite's side files)
+_WORK_ENTRIES = frozenset({"clips", "uploads", "jobs", "jobs.sqlite3", "jobs.sqlite3-journal", "jobs.sqlite3-wal",
+                           "jobs.sqlite3-shm", FOLDER_MARK})
 #: frames a quick preview fills: 12 at 427x240 take a few seconds on a 2-core machine
 QUICK_PREVIEW_FRAMES = 12
 #: a quick preview works at this fraction of the size on clips at least QUICK_MIN_WIDTH pixels wide
@@ -251,12 +255,21 @@ class Studio:
             self.cluster.close()
 
     def _open_work_dir(self, workers: int) -> JobQueue:
-        """Create the work folder's layout and open its job queue."""
+        """Create the work folder's layout, marked as vinpaint's, and open its job queue.  An existing
+        folder must be empty, marked, or hold nothing but the studio's own entries (one made before
+        folders were marked): the studio never fills a folder of the user's."""
         if self.work_dir.exists() and not self.work_dir.is_dir():
             raise OutputError(f"the work folder {self.work_dir} is a file: give a folder (it is created if missing)")
+        if self.work_dir.is_dir() and not (self.work_dir / FOLDER_MARK).is_file():
+            strangers = sorted(path.name for path in self.work_dir.iterdir() if path.name not in _WORK_ENTRIES)
+            if strangers:
+                raise OutputError(f"the work folder {self.work_dir} holds files the studio did not write "
+                                  f"({', '.join(strangers[:3])}{' and more' if len(strangers) > 3 else ''}); give a "
+                                  "new or empty folder, or one the studio made")
         try:
             self.clips_dir.mkdir(parents=True, exist_ok=True)
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
+            mark_folder(self.work_dir)
             return JobQueue(self.work_dir, workers=workers)
         except OSError as error:
             where = error.filename or self.work_dir

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputNotFoundError, MaskMismatchError, OutputError, UnreadableInputError
-from ..wording import count_of
+from ..wording import count_of, first_names
 from .images import IMAGE_EXTENSIONS, read_label_image, write_png
 from .readers import PyAVSource, list_images
 
@@ -171,9 +171,9 @@ def check_mask_folder(folder: str | Path, *, overwrite: bool = False,
         strangers = sorted(entry.name for entry in folder.iterdir() if not (entry.is_file() and (
             MASK_NAME.fullmatch(entry.name) or entry.name in (REPORT_FILE, FOLDER_MARK))))
         if strangers:
-            raise OutputError(f"{folder} holds files vinpaint did not write ({', '.join(strangers[:3])}"
-                              f"{' and more' if len(strangers) > 3 else ''}); vinpaint replaces a mask folder only if "
-                              "it holds nothing but its NNNNN.png masks: choose another folder")
+            raise OutputError(f"{folder} holds files vinpaint did not write ({first_names(strangers)}); vinpaint "
+                              "replaces a mask folder only if it holds nothing but its NNNNN.png masks: choose another "
+                              "folder")
     return folder
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import OutputError
 from ..options import ENCODE_OPTIONS, spec_named, validate
 from ..registry import Registry
+from ..wording import first_names
 from .images import WRITTEN_BY, png_written_by_vinpaint, write_png
 from .readers import Frame, VideoInfo, is_stream
 
@@ -527,16 +528,11 @@ def _remove_frames_folder(folder: Path, *, missing_ok: bool = False) -> None:
         return
     strangers = _frames_folder_strangers(folder)
     if strangers:
-        raise OutputError(f"{folder} holds files vinpaint did not write ({_list_names(strangers)}); "
+        raise OutputError(f"{folder} holds files vinpaint did not write ({first_names(strangers)}); "
                           "choose another output folder")
     for entry in os.scandir(folder):
         os.unlink(entry.path)
     os.rmdir(folder)
-
-
-def _list_names(names: list[str], limit: int = 3) -> str:
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def open_output_container(temporary: Path, suffix: str):
@@ -740,7 +736,7 @@ def check_output(output: str | Path, *, inputs: tuple[str | Path, ...] = (), ove
         refuse_foreign_folder(path, overwrite=overwrite)
         strangers = _frames_folder_strangers(path)
         if strangers:
-            raise OutputError(f"{path} holds files vinpaint did not write ({_list_names(strangers)}); "
+            raise OutputError(f"{path} holds files vinpaint did not write ({first_names(strangers)}); "
                               "vinpaint replaces a folder only if it holds nothing but its NNNNN.png frames")
     elif exists and folder_output:
         raise OutputError(f"{path} is a file, not a folder; choose another output")

@@ -73,6 +73,7 @@ from ..pipeline import (
     remove_range,
     remove_stream,
 )
+from ..wording import first_names
 from .queue import Job, JobQueue
 from .security import scan_data_dir
 
@@ -264,8 +265,7 @@ class Studio:
             strangers = sorted(path.name for path in self.work_dir.iterdir() if path.name not in _WORK_ENTRIES)
             if strangers:
                 raise OutputError(f"the work folder {self.work_dir} holds files the studio did not write "
-                                  f"({', '.join(strangers[:3])}{' and more' if len(strangers) > 3 else ''}); give a "
-                                  "new or empty folder, or one the studio made")
+                                  f"({first_names(strangers)}); give a new or empty folder, or one the studio made")
         try:
             self.clips_dir.mkdir(parents=True, exist_ok=True)
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
